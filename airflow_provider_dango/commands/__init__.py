@@ -1,0 +1,1 @@
+"""`dango` subcommands, one module each; shared output helpers in `output.py`."""

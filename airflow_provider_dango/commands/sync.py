@@ -1,0 +1,40 @@
+"""`dango sync SOURCE`: run one dlt source into the warehouse, outside Airflow."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from airflow_provider_dango.commands.output import console, print_json, table
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser("sync", parents=[common], help="sync one or more dlt sources now")
+    p.add_argument("sources", nargs="*", metavar="SOURCE", help="source names (default: all)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.sync import run_sync
+
+    project = load_project(args.project_dir)
+    results = []
+    for name in args.sources or sorted(project.sources):
+        with console.status(f"syncing {name}...") if not args.json else _null():
+            results.append(run_sync(project, name))
+    if args.json:
+        print_json({"results": [r.as_dict() for r in results]})
+        return 0
+    rows = [[f"{r.schema}.{t}", n] for r in results for t, n in r.rows_loaded.items()]
+    table("rows loaded", ["table", "rows"], rows, right={1})
+    return 0
+
+
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None

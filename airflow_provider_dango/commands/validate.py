@@ -1,0 +1,43 @@
+"""`dango validate` (alias `dango config validate`): one `FILE:LINE: message` line per problem, exit 1 on errors."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from airflow_provider_dango.commands.output import console, err_console
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser("validate", parents=[common], help="check a project's .dango/ files")
+    p.add_argument("--deep", action="store_true", help="also import each dlt source's function")
+    p.set_defaults(func=run)
+    config = subparsers.add_parser("config", help="Dango's spelling: `dango config validate`")
+    config_sub = config.add_subparsers(dest="config_command", required=True)
+    alias = config_sub.add_parser("validate", parents=[common], help="same as `dango validate`")
+    alias.add_argument("--deep", action="store_true", help=argparse.SUPPRESS)
+    alias.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from airflow_provider_dango.config import Problem, load_project
+    from airflow_provider_dango.sync import SourceImportError, resolve_source
+
+    project = load_project(args.project_dir)
+    problems = list(project.problems)
+    if args.deep:
+        for _name, source in project.sources.items():
+            try:
+                resolve_source(project, source)
+            except SourceImportError as exc:
+                problems.append(Problem(project.dango_dir.relative_to(project.root) / "sources.yml", None, str(exc)))
+    errors = [p for p in problems if p.level == "error"]
+    for p in problems:
+        (err_console if p.level == "error" else console).print(str(p), markup=False, soft_wrap=True)
+    if errors:
+        return 1
+    console.print(
+        f"ok: {len(project.schedules)} schedule(s), {len(project.sources)} source(s) in {project.root}",
+        markup=False,
+    )
+    return 0

@@ -1,0 +1,349 @@
+"""Load a project's `.dango/` files into validated models, keeping every good part when some parts are bad.
+
+`load_project` never raises for a bad schedule or source: it records a Problem (file, line, message) and leaves that
+entry out, so the DAG factory can still build every other DAG and `dango validate` can list all problems at once.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from airflow_provider_dango.config.base import DangoModel
+from airflow_provider_dango.config.loader import (
+    ConfigError,
+    Problem,
+    YamlDocument,
+    did_you_mean,
+    load_yaml,
+    validation_problems,
+)
+from airflow_provider_dango.config.notifications import NotificationsConfig, Webhook
+from airflow_provider_dango.config.project import ProjectFile
+from airflow_provider_dango.config.schedules import CRON_PRESETS, Schedule, SchedulesFile, ScheduleType
+from airflow_provider_dango.config.sources import Source, SourcesFile
+
+__all__ = [
+    "CRON_PRESETS",
+    "ConfigError",
+    "DangoProject",
+    "NotificationsConfig",
+    "Problem",
+    "Schedule",
+    "ScheduleType",
+    "Source",
+    "Webhook",
+    "load_project",
+]
+
+DANGO_DIR = ".dango"
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class DangoProject:
+    """A loaded project: the valid parts, plus every problem found on the way."""
+
+    root: Path
+    settings: ProjectFile = field(default_factory=ProjectFile)
+    sources: dict[str, Source] = field(default_factory=dict)
+    schedules: list[Schedule] = field(default_factory=list)
+    notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
+    problems: list[Problem] = field(default_factory=list)
+    broken_schedules: dict[str, list[Problem]] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "warning"]
+
+    def path(self, relative: str) -> Path:
+        p = Path(relative).expanduser()
+        return p if p.is_absolute() else (self.root / p).resolve()
+
+    @property
+    def dango_dir(self) -> Path:
+        return self.root / DANGO_DIR
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.path(self.settings.platform.duckdb_path)
+
+    @property
+    def dbt_project_dir(self) -> Path:
+        return self.path(self.settings.platform.dbt_project_dir)
+
+    @property
+    def dbt_profiles_dir(self) -> Path:
+        configured = self.settings.airflow.dbt_profiles_dir
+        return self.path(configured) if configured else self.dbt_project_dir
+
+    @property
+    def manifest_path(self) -> Path:
+        configured = self.settings.airflow.manifest_path
+        return self.path(configured) if configured else self.dbt_project_dir / "target" / "manifest.json"
+
+    @property
+    def python_paths(self) -> list[Path]:
+        return [self.path(p) for p in self.settings.airflow.extra_python_paths]
+
+    @contextmanager
+    def importable(self) -> Iterator[None]:
+        """Put the project's own folders on sys.path while its dlt sources are resolved or run."""
+        added = [str(p) for p in self.python_paths if str(p) not in sys.path]
+        sys.path[:0] = added
+        try:
+            yield
+        finally:
+            for p in added:
+                if p in sys.path:
+                    sys.path.remove(p)
+
+
+def _read(path: Path, root: Path, problems: list[Problem]) -> YamlDocument | None:
+    if not path.exists():
+        return None
+    try:
+        return load_yaml(path, display_path=path.relative_to(root) if path.is_relative_to(root) else path)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+        return None
+
+
+def _validate(doc: YamlDocument, model: type[M], data: Any, base: tuple = ()) -> tuple[M | None, list[Problem]]:
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        return None, validation_problems(doc, exc, model, base)
+
+
+def _top_level(doc: YamlDocument | None, model: type[M], problems: list[Problem]) -> M:
+    """Validate a file's top level; on error keep the defaults so the rest of the project still loads."""
+    if doc is None or doc.data is None:
+        return model()
+    if not isinstance(doc.data, dict):
+        problems.append(doc.problem((), "expected a mapping at the top of the file"))
+        return model()
+    loaded, found = _validate(doc, model, doc.data)
+    if loaded is not None:
+        return loaded
+    problems.extend(found)
+    # Keep the parts that did validate: drop only the offending top-level keys.
+    bad_keys = {p.message.split(":")[0].split(".")[0].split("[")[0] for p in found}
+    kept = {k: v for k, v in doc.data.items() if k not in bad_keys and k in model.model_fields}
+    partial, _ = _validate(doc, model, kept)
+    return partial or model()
+
+
+def _entries(doc: YamlDocument | None, key: str, model: type[M], problems: list[Problem]) -> list[tuple[int, M]]:
+    """Validate each list entry on its own so one broken entry leaves the others intact."""
+    if doc is None or not isinstance(doc.data, dict):
+        return []
+    items = doc.data.get(key) or []
+    if not isinstance(items, list):
+        problems.append(doc.problem((key,), f"{key}: expected a list"))
+        return []
+    good: list[tuple[int, M]] = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            problems.append(doc.problem((key, i), f"{key}[{i}]: expected a mapping"))
+            continue
+        loaded, found = _validate(doc, model, item, (key, i))
+        if found:
+            name = item.get("name")
+            problems.extend(
+                Problem(p.file, p.line, f"{p.message}" + (f" (in {name!r})" if name else ""), p.level) for p in found
+            )
+        elif loaded is not None:
+            good.append((i, loaded))
+    return good
+
+
+def _source_problems(doc: YamlDocument, i: int, source: Source, project: DangoProject) -> list[Problem]:
+    """Cheap checks that a source can run here, without importing it (parse time must stay fast)."""
+    target = source.callable_path
+    if target is None:
+        return [
+            doc.problem(
+                ("sources", i, "type"),
+                f"sources[{i}].type: {source.type!r} needs Dango's source registry; give source {source.name!r} "
+                "`function: package.module:function` to sync it with dlt here",
+            )
+        ]
+    module = target.split(":")[0]
+    with project.importable():
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            found = False
+    if not found:
+        key = "function" if source.function else "dlt_native"
+        return [
+            doc.problem(
+                ("sources", i, key), f"sources[{i}].{key}: module {module!r} not found (source {source.name!r})"
+            )
+        ]
+    return []
+
+
+def _schedule_problems(
+    doc: YamlDocument, i: int, schedule: Schedule, project: DangoProject, source_lines: dict[str, list[Problem]]
+) -> list[Problem]:
+    found: list[Problem] = []
+    for j, name in enumerate([*schedule.sources, *schedule.on_assets]):
+        key = "sources" if j < len(schedule.sources) else "on_assets"
+        idx = j if key == "sources" else j - len(schedule.sources)
+        if name not in project.sources:
+            hint = did_you_mean(name, project.sources)
+            msg = f"schedules[{i}].{key}[{idx}]: unknown source {name!r}{hint}"
+            if name in source_lines:
+                msg = f"schedules[{i}].{key}[{idx}]: source {name!r} is invalid (see sources.yml)"
+            found.append(doc.problem(("schedules", i, key, idx), msg))
+    if schedule.runs_dbt and not (project.dbt_project_dir / "dbt_project.yml").exists():
+        found.append(
+            doc.problem(
+                ("schedules", i, "type"),
+                f"schedules[{i}]: type {schedule.type.value} runs dbt but no dbt project was found at "
+                f"{project.dbt_project_dir} (platform.dbt_project_dir in .dango/project.yml)",
+            )
+        )
+    if schedule.type == ScheduleType.SCRIPT and not (project.root / (schedule.script_path or "")).is_file():
+        found.append(doc.problem(("schedules", i, "script_path"), f"schedules[{i}].script_path: file not found"))
+    return found
+
+
+def _overlap_warnings(doc: YamlDocument, indexed: list[tuple[int, Schedule]]) -> list[Problem]:
+    """Dango's warning: two enabled schedules of one source firing within 60 s of each other."""
+    from croniter import croniter
+
+    warnings: list[Problem] = []
+    by_source: dict[str, list[tuple[int, Schedule]]] = {}
+    for i, s in indexed:
+        if s.enabled and s.cron and s.type in (ScheduleType.SYNC, ScheduleType.SYNC_ONLY):
+            for src in s.sources:
+                by_source.setdefault(src, []).append((i, s))
+    for src, items in by_source.items():
+        for a in range(len(items)):
+            for b in range(a + 1, len(items)):
+                (_ia, sa), (ib, sb) = items[a], items[b]
+                ta = croniter(sa.cron).all_next(float)
+                tb = croniter(sb.cron).all_next(float)
+                times_a = [next(ta) for _ in range(10)]
+                times_b = [next(tb) for _ in range(10)]
+                if any(abs(x - y) < 60 for x in times_a for y in times_b):
+                    warnings.append(
+                        doc.problem(
+                            ("schedules", ib, "cron"),
+                            f"schedules[{ib}]: {sb.name!r} and {sa.name!r} both sync {src!r} within 60 s",
+                            "warning",
+                        )
+                    )
+    return warnings
+
+
+def load_project(root: str | Path) -> DangoProject:
+    """Load `.dango/project.yml`, `sources.yml` and `schedules.yml` under `root`."""
+    root = Path(root).resolve()
+    project = DangoProject(root=root)
+    problems = project.problems
+    dango = root / DANGO_DIR
+    if not dango.is_dir():
+        problems.append(Problem(Path(DANGO_DIR), None, f"no .dango/ folder in {root} (run `dango init {root}`)"))
+        return project
+
+    project.settings = _top_level(_read(dango / "project.yml", root, problems), ProjectFile, problems)
+
+    sources_doc = _read(dango / "sources.yml", root, problems)
+    _top_level(sources_doc, SourcesFile, problems)
+    bad_sources: dict[str, list[Problem]] = {}
+    for i, source in _entries(sources_doc, "sources", Source, problems):
+        if source.name in project.sources:
+            problems.append(
+                sources_doc.problem(("sources", i, "name"), f"sources[{i}].name: duplicate source {source.name!r}")
+            )
+            continue
+        found = _source_problems(sources_doc, i, source, project) if source.enabled else []
+        if found:
+            problems.extend(found)
+            bad_sources[source.name] = found
+        else:
+            project.sources[source.name] = source
+    if sources_doc is not None and isinstance(sources_doc.data, dict):
+        for item in sources_doc.data.get("sources") or []:
+            if isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"] not in project.sources:
+                bad_sources.setdefault(item["name"], [])
+    for name in [n for n, s in project.sources.items() if not s.enabled]:
+        del project.sources[name]
+        bad_sources.setdefault(name, [])
+
+    schedules_doc = _read(dango / "schedules.yml", root, problems)
+    if schedules_doc is None and not (dango / "schedules.yml").exists():
+        return project
+    top = _top_level(schedules_doc, SchedulesFile, problems)
+    project.notifications = top.notifications
+    if schedules_doc is None:
+        return project
+    for webhook in top.notifications.webhooks:
+        if webhook.url_is_plaintext:
+            i = top.notifications.webhooks.index(webhook)
+            problems.append(
+                schedules_doc.problem(
+                    ("notifications", "webhooks", i, "url"),
+                    f"notifications.webhooks[{i}].url: webhook {webhook.name!r} has its URL in plain text; "
+                    "use ${ENV_VAR} or `conn_id` so the secret stays out of the repository",
+                    "warning",
+                )
+            )
+
+    before = len(problems)
+    indexed = _entries(schedules_doc, "schedules", Schedule, problems)
+    # Name entries that failed validation so the DAG factory can show them as import errors.
+    raw = schedules_doc.data.get("schedules") if isinstance(schedules_doc.data, dict) else None
+    for p in problems[before:]:
+        idx = _index_from_message(p.message)
+        name = raw[idx].get("name") if raw and idx is not None and isinstance(raw[idx], dict) else None
+        project.broken_schedules.setdefault(str(name or f"schedules[{idx}]"), []).append(p)
+
+    seen: dict[str, int] = {}
+    for i, schedule in indexed:
+        found = _schedule_problems(schedules_doc, i, schedule, project, bad_sources)
+        if schedule.name in seen:
+            found.append(
+                schedules_doc.problem(
+                    ("schedules", i, "name"),
+                    f"schedules[{i}].name: duplicate schedule name {schedule.name!r} "
+                    f"(first at schedules[{seen[schedule.name]}])",
+                )
+            )
+        seen.setdefault(schedule.name, i)
+        if found:
+            problems.extend(found)
+            project.broken_schedules.setdefault(schedule.name, []).extend(found)
+        else:
+            project.schedules.append(schedule)
+    problems.extend(_overlap_warnings(schedules_doc, [(i, s) for i, s in indexed if s in project.schedules]))
+    return project
+
+
+def _index_from_message(message: str) -> int | None:
+    if message.startswith("schedules["):
+        try:
+            return int(message[len("schedules[") : message.index("]")])
+        except ValueError:
+            return None
+    return None
+
+
+def model_defaults(model: type[DangoModel]) -> dict[str, Any]:
+    """Defaults of a config model, for docs and `dango init` templates."""
+    return {name: info.default for name, info in model.model_fields.items() if not info.is_required()}

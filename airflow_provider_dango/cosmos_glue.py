@@ -1,0 +1,102 @@
+"""Render a schedule's dbt work with Cosmos from the prebuilt manifest (LoadMode.DBT_MANIFEST: no dbt at parse time)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_provider_dango.config import DangoProject, Schedule
+from airflow_provider_dango.dbt import dbt_env, dbt_profile, parse_dbt_command
+
+
+class ManifestMissingError(FileNotFoundError):
+    pass
+
+
+def _require_manifest(project: DangoProject) -> None:
+    if not project.manifest_path.exists():
+        raise ManifestMissingError(
+            f"dbt manifest not found at {project.manifest_path}: run `dango dbt manifest --project-dir {project.root}`"
+        )
+
+
+def _configs(project: DangoProject) -> dict[str, Any]:
+    import cosmos.settings
+    from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig
+    from cosmos.constants import ExecutionMode, InvocationMode
+
+    cosmos.settings.enable_telemetry = False  # in case Cosmos was imported before our environment default
+    profile = dbt_profile(project)
+    return {
+        "project_config": ProjectConfig(
+            dbt_project_path=project.dbt_project_dir,
+            manifest_path=project.manifest_path,
+            project_name=profile.project_name,
+            install_dbt_deps=False,
+            env_vars=dbt_env(project),
+        ),
+        "profile_config": ProfileConfig(
+            profile_name=profile.profile_name,
+            target_name=profile.target_name,
+            profiles_yml_filepath=profile.profiles_yml,
+        ),
+        "execution_config": ExecutionConfig(
+            execution_mode=ExecutionMode.LOCAL, invocation_mode=InvocationMode.DBT_RUNNER
+        ),
+    }
+
+
+def _group(project: DangoProject, select: list[str], exclude: list[str], test_behavior: str, **op_args: Any) -> Any:
+    from cosmos import DbtTaskGroup, RenderConfig
+    from cosmos.constants import LoadMode, TestBehavior
+
+    _require_manifest(project)
+    render = RenderConfig(
+        load_method=LoadMode.DBT_MANIFEST,
+        select=select,
+        exclude=exclude,
+        test_behavior=TestBehavior(test_behavior),
+        emit_datasets=False,
+    )
+    return DbtTaskGroup(group_id="dbt", render_config=render, operator_args=op_args, **_configs(project))
+
+
+def dbt_group_for_sources(project: DangoProject, schedule: Schedule, sources: list[str]) -> Any:
+    """`dbt build` of the models downstream of the synced sources (dbt's `source:<name>+`), or None if there are none.
+
+    The selection is resolved here from the manifest's child map, with dbt's semantics, and handed to Cosmos as
+    model names: Cosmos's own `source:` selector matches single source tables, not whole sources.
+    """
+    from airflow_provider_dango.dbt import models_downstream_of_sources
+
+    _require_manifest(project)
+    manifest = load_manifest_cached(project)
+    models = models_downstream_of_sources(manifest, sources)
+    if not models:
+        return None
+    names = sorted({manifest["nodes"][uid]["name"] for uid in models})
+    return _group(project, names, [], "after_each")
+
+
+def load_manifest_cached(project: DangoProject) -> dict[str, Any]:
+    from airflow_provider_dango.dbt import load_manifest
+
+    key = (str(project.manifest_path), project.manifest_path.stat().st_mtime)
+    cached = _MANIFESTS.get(key)
+    if cached is None:
+        cached = _MANIFESTS[key] = load_manifest(project)
+    return cached
+
+
+_MANIFESTS: dict[tuple[str, float], dict[str, Any]] = {}
+
+
+def dbt_tasks_for_command(project: DangoProject, schedule: Schedule, command: str) -> Any:
+    """A `type: dbt` schedule: a Cosmos group for build/run/test selections, one plain task for anything else."""
+    parsed = parse_dbt_command(command)
+    if parsed.renderable:
+        behavior = {"build": "after_each", "run": "none"}[parsed.verb]
+        extra = {"full_refresh": True} if parsed.full_refresh else {}
+        return _group(project, parsed.select, parsed.exclude, behavior, **extra)
+    from airflow_provider_dango.operators.dbt import DangoDbtCommandOperator
+
+    return DangoDbtCommandOperator(task_id="dbt", project_dir=str(project.root), command=command)

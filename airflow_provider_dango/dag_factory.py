@@ -1,0 +1,243 @@
+"""`.dango/schedules.yml` -> one Airflow DAG per schedule.
+
+Parse time stays small: no dlt source is imported and dbt never runs; dbt is rendered by Cosmos from a prebuilt
+manifest. A broken schedule is left out and reported as one import error on the DAG file (`FILE:LINE: key: message`),
+while every good schedule still becomes a DAG.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+import os
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# Cosmos reads its telemetry settings at import time: switch them off before anything imports it.
+os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+import itertools
+
+from airflow.sdk import DAG, Asset, BaseOperator
+from airflow.timetables.trigger import CronTriggerTimetable
+
+from airflow_provider_dango.config import DangoProject, Problem, Schedule, ScheduleType, load_project
+
+log = logging.getLogger(__name__)
+
+PROJECT_ENV = "DANGO_PROJECT_DIR"
+ERRORS_DAG_ID = "dango_config_errors"
+DEFAULT_START = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+
+
+# Modules that add checks to every generated pipeline. Each defines
+#   pipeline_step(project, schedule, tasks: PipelineTasks) -> PipelineStep | None
+# and is skipped while it does not exist yet.
+PIPELINE_STEP_MODULES = [
+    "airflow_provider_dango.operators.drift",  # schema drift: between sync and dbt
+    "airflow_provider_dango.operators.pii",  # PII scan: after dbt
+    "airflow_provider_dango.operators.monitors",  # metric monitors: after dbt
+]
+# Module whose `dag_callbacks(project, schedule) -> dict` gives DAG-level kwargs (callbacks) for alerts.
+CALLBACKS_MODULE = "airflow_provider_dango.notifications"
+
+
+@dataclass
+class PipelineTasks:
+    """What a schedule's DAG holds before the check steps are added."""
+
+    dag: DAG
+    syncs: list[BaseOperator]
+    dbt: Any  # a Cosmos DbtTaskGroup, a single operator, or None
+
+
+@dataclass
+class PipelineStep:
+    """Tasks a check module adds: `after_sync` run between sync and dbt, `after_dbt` after dbt."""
+
+    after_sync: list[Any] = field(default_factory=list)
+    after_dbt: list[Any] = field(default_factory=list)
+
+
+def optional_hook(module: str, attribute: str) -> Callable[..., Any] | None:
+    """`module.attribute` if that module exists; None while a pillar is not built yet."""
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name == module:
+            return None
+        raise
+    return getattr(mod, attribute, None)
+
+
+class DangoConfigError(ValueError):
+    """Raised while Airflow bags the placeholder DAG: becomes the DAG file's import error."""
+
+
+def source_asset(project: DangoProject, source: str, table: str | None = None) -> Asset:
+    """The Asset a sync task updates: one per source schema, and one per declared table."""
+    project_name = project.settings.project.name
+    path = f"raw_{source}" + (f"/{table}" if table else "")
+    return Asset(name=f"dango.{project_name}.{path.replace('/', '.')}", uri=f"dango://{project_name}/{path}")
+
+
+def _timetable(schedule: Schedule) -> Any:
+    if schedule.on_assets:
+        return None  # filled by the caller, which knows the project
+    run_immediately: bool | dt.timedelta = False
+    if schedule.catchup == "latest":
+        # Dango's behaviour: after downtime, run the most recent missed run once.
+        run_immediately = dt.timedelta(seconds=schedule.misfire_grace_time) if schedule.misfire_grace_time else True
+    return CronTriggerTimetable(schedule.cron, timezone=schedule.timezone, run_immediately=run_immediately)
+
+
+def _start_date(schedule: Schedule) -> dt.datetime:
+    value = schedule.start_date
+    if value is None:
+        return DEFAULT_START
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    if value.tzinfo is None:
+        import zoneinfo
+
+        value = value.replace(tzinfo=zoneinfo.ZoneInfo(schedule.timezone))
+    return value
+
+
+def default_args(project: DangoProject, schedule: Schedule) -> dict[str, Any]:
+    timeout = dt.timedelta(minutes=schedule.timeout_minutes)
+    args: dict[str, Any] = {
+        "owner": "dango",
+        "retries": schedule.retries,
+        "retry_delay": dt.timedelta(seconds=schedule.retry_delay_seconds),
+        "retry_exponential_backoff": schedule.backoff_multiplier,
+        "max_retry_delay": dt.timedelta(hours=1),
+        "execution_timeout": timeout,
+    }
+    if is_duckdb(project):
+        args["pool"] = project.settings.airflow.pool
+    return args
+
+
+def is_duckdb(project: DangoProject) -> bool:
+    """DuckDB (the default) is the only warehouse that needs writers serialised."""
+    return bool(project.settings.platform.duckdb_path)
+
+
+def build_schedule_dag(project: DangoProject, schedule: Schedule) -> DAG:
+    """One schedule's DAG: sync tasks -> (drift seam) -> dbt -> (PII / monitor seams)."""
+    from airflow_provider_dango.operators.sync import DangoSyncOperator
+
+    timetable: Any = _timetable(schedule)
+    if schedule.on_assets:
+        timetable = [source_asset(project, s) for s in schedule.on_assets]
+    tags = sorted({"dango", f"dango:{schedule.type.value}", *schedule.tags})
+    callbacks_hook = optional_hook(CALLBACKS_MODULE, "dag_callbacks")
+    callbacks: dict[str, Any] = callbacks_hook(project, schedule) if callbacks_hook else {}
+    doc = (
+        f"Generated by dango from `.dango/schedules.yml` (schedule `{schedule.name}`, type `{schedule.type.value}`)."
+        f"\n\nSources: {', '.join(schedule.sources) or 'none'}."
+    )
+    with DAG(
+        dag_id=schedule.dag_id,
+        description=f"dango schedule {schedule.name} ({schedule.type.value})",
+        doc_md=doc,
+        schedule=timetable,
+        start_date=_start_date(schedule),
+        catchup=schedule.catchup == "all",
+        max_active_runs=schedule.max_active_runs,
+        dagrun_timeout=dt.timedelta(minutes=schedule.timeout_minutes),
+        default_args=default_args(project, schedule),
+        tags=tags,
+        params={"dango_schedule": schedule.name},
+        **callbacks,
+    ) as dag:
+        syncs: list[BaseOperator] = []
+        if schedule.type in (ScheduleType.SYNC, ScheduleType.SYNC_ONLY):
+            for name in schedule.sources:
+                source = project.sources[name]
+                outlets = [source_asset(project, name)] + [source_asset(project, name, t) for t in source.tables]
+                syncs.append(
+                    DangoSyncOperator(
+                        task_id=f"sync_{name}",
+                        project_dir=str(project.root),
+                        source_name=name,
+                        outlets=outlets,
+                    )
+                )
+        dbt_tasks: Any = None
+        if schedule.type == ScheduleType.SYNC:
+            from airflow_provider_dango.cosmos_glue import dbt_group_for_sources
+
+            dbt_tasks = dbt_group_for_sources(project, schedule, schedule.sources)
+        elif schedule.type == ScheduleType.DBT:
+            from airflow_provider_dango.cosmos_glue import dbt_tasks_for_command
+
+            dbt_tasks = dbt_tasks_for_command(project, schedule, schedule.dbt_command or "")
+        elif schedule.type == ScheduleType.SCRIPT:
+            from airflow_provider_dango.operators.script import DangoScriptOperator
+
+            dbt_tasks = DangoScriptOperator(
+                task_id="script", project_dir=str(project.root), script_path=schedule.script_path or ""
+            )
+        _add_steps(project, schedule, PipelineTasks(dag, syncs, dbt_tasks))
+    return dag
+
+
+def _add_steps(project: DangoProject, schedule: Schedule, tasks: PipelineTasks) -> None:
+    """Wire syncs >> checks after sync >> dbt >> checks after dbt."""
+    after_sync: list[Any] = []
+    after_dbt: list[Any] = []
+    for module in PIPELINE_STEP_MODULES:
+        hook = optional_hook(module, "pipeline_step")
+        step = hook(project, schedule, tasks) if hook else None
+        if step is not None:
+            after_sync.extend(step.after_sync)
+            after_dbt.extend(step.after_dbt)
+    stages = [
+        stage for stage in (tasks.syncs, after_sync, [tasks.dbt] if tasks.dbt is not None else [], after_dbt) if stage
+    ]
+    for upstream, downstream in itertools.pairwise(stages):
+        for task in upstream:
+            task >> downstream
+
+
+def _error_dag(problems: list[Problem]) -> DAG:
+    """A placeholder whose validation fails, so Airflow shows the config problems as this file's import error."""
+    message = "\n".join(str(p) for p in problems)
+
+    class _BrokenConfigDag(DAG):
+        def validate(self) -> None:
+            raise DangoConfigError(message)
+
+    return _BrokenConfigDag(dag_id=ERRORS_DAG_ID, schedule=None, start_date=DEFAULT_START, tags=["dango"])
+
+
+def build_dags(project_dir: str | Path | None = None) -> dict[str, DAG]:
+    """Every schedule's DAG, keyed by dag_id; broken schedules become one import error instead of hiding the rest."""
+    root = Path(project_dir or os.environ.get(PROJECT_ENV) or ".")
+    project = load_project(root)
+    dags: dict[str, DAG] = {}
+    build_problems: list[Problem] = []
+    for schedule in project.schedules:
+        if not schedule.enabled:
+            continue
+        try:
+            dags[schedule.dag_id] = build_schedule_dag(project, schedule)
+        except Exception as exc:
+            where = root / ".dango" / "schedules.yml"
+            build_problems.append(Problem(where, None, f"schedule {schedule.name!r}: {type(exc).__name__}: {exc}"))
+            log.exception("dango: could not build the DAG of schedule %s", schedule.name)
+    for warning in project.warnings:
+        warnings.warn(str(warning), UserWarning, stacklevel=2)
+    problems = project.errors + build_problems
+    if problems:
+        for problem in problems:
+            log.error("dango: %s", problem)
+        dags[ERRORS_DAG_ID] = _error_dag(problems)
+    return dags

@@ -1,0 +1,1 @@
+"""Airflow operators: thin adapters from Airflow context to the core functions."""

@@ -1,0 +1,28 @@
+"""DangoDbtCommandOperator: a `dbt_command` Cosmos cannot render as a graph (seed, snapshot, run-operation, ...)."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from typing import Any
+
+from airflow.sdk import BaseOperator
+
+
+class DangoDbtCommandOperator(BaseOperator):
+    template_fields: Sequence[str] = ("project_dir", "command")
+    ui_color = "#ff9b6b"
+
+    def __init__(self, *, project_dir: str, command: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.project_dir = project_dir
+        self.command = command
+
+    def execute(self, context: Any) -> None:
+        from airflow_provider_dango.config import load_project
+        from airflow_provider_dango.dbt import parse_dbt_command, run_dbt
+
+        project = load_project(self.project_dir)
+        argv = parse_dbt_command(self.command).argv
+        self.log.info("Running dbt %s", shlex.join(argv))
+        run_dbt(project, argv)

@@ -1,0 +1,189 @@
+"""Files of a new project (`dango init`): commented `.dango/` files, a dlt source, a dbt project, the DAG file."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import airflow_provider_dango
+
+
+class ScaffoldError(ValueError):
+    pass
+
+
+def dango_monitors_path() -> Path:
+    """Where the dango_monitors dbt package lives: $DANGO_MONITORS_PATH, else next to this checkout."""
+    configured = os.environ.get("DANGO_MONITORS_PATH")
+    if configured:
+        return Path(configured).resolve()
+    return Path(airflow_provider_dango.__file__).resolve().parent.parent / "dbt_packages" / "dango_monitors"
+
+
+PROJECT_YML = """\
+# dango project settings. `project:` and `platform:` use Dango's keys; `airflow:` holds dango-airflow additions.
+project:
+  name: {name}
+platform:
+  duckdb_path: ./data/warehouse.duckdb   # default; the DuckDB warehouse every task uses
+  dbt_project_dir: ./dbt                 # default
+airflow:
+  pool: dango_warehouse                  # Airflow pool (1 slot) that serialises DuckDB writers
+  # dbt_target: dev                      # default: the profile's own target
+  # base_url: http://localhost:8080      # Airflow UI, used for links in alerts
+"""
+
+SOURCES_YML = """\
+# dlt sources. Each lands in schema raw_<name> of the warehouse.
+version: "1.0"
+sources:
+  - name: example
+    function: pipelines.example_source:example   # package.module:function returning a dlt source or resource
+    args: {{rows: 100}}                           # keyword arguments for the function
+    # write_disposition: replace                 # append | replace | merge (default: the resource's own)
+    # tables: [events]                           # optional: one Airflow Asset per table
+"""
+
+SCHEDULES_YML = """\
+# Schedules, in Dango's format. Keys and defaults: see the dango README.
+schedules:
+  - name: example_daily
+    type: sync               # sync (sources then dbt) | sync_only | dbt | script
+    cron: daily              # every_15m | every_hour | every_6h | daily | weekly | any 5-field cron
+    timezone: UTC            # IANA name
+    sources: [example]
+    timeout_minutes: 60
+    # retries: 2             # dango-airflow additions, with their defaults
+    # retry_delay_seconds: 30
+    # retry_exponential_backoff: true
+    # catchup: latest        # none | latest (run the newest missed run once) | all (needs start_date)
+    # max_active_runs: 1
+    # tags: []
+
+notifications:
+  webhooks: []               # - {{name: team, url: "${{SLACK_WEBHOOK_URL}}", format: slack}}
+  on_failure: true
+  on_success: true
+  on_stale: true
+  on_governance: true
+  on_analysis: true
+  stale_threshold_hours: 24
+"""
+
+EXAMPLE_SOURCE = '''\
+"""An example dlt resource: replace it with your own source."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import dlt
+
+
+@dlt.resource(name="events", primary_key="id", write_disposition="replace")
+def example(rows: int = 100) -> Iterator[dict[str, Any]]:
+    start = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+    for i in range(rows):
+        yield {{"id": i, "kind": "click" if i % 3 else "view", "created_at": start + dt.timedelta(hours=i)}}
+'''
+
+DBT_PROJECT_YML = """\
+name: {name}
+version: "1.0.0"
+config-version: 2
+profile: {name}
+model-paths: ["models"]
+clean-targets: ["target", "dbt_packages"]
+models:
+  {name}:
+    +materialized: view
+"""
+
+PROFILES_YML = """\
+# dango passes the warehouse path in DANGO_WAREHOUSE so dlt, dbt and the checks share one file.
+{name}:
+  target: dev
+  outputs:
+    dev:
+      type: duckdb
+      path: "{{{{ env_var('DANGO_WAREHOUSE', '../data/warehouse.duckdb') }}}}"
+      threads: 1
+"""
+
+PACKAGES_YML = """\
+packages:
+  - local: {monitors}
+"""
+
+SOURCES_DBT_YML = """\
+version: 2
+sources:
+  - name: example            # the dango source name, so schedules can select source:example+
+    schema: raw_example
+    tables:
+      - name: events
+        columns:
+          - name: id
+            data_tests: [unique, not_null]
+"""
+
+STG_MODEL = """\
+select id as event_id, kind, created_at
+from {{ source('example', 'events') }}
+"""
+
+DAG_FILE = '''\
+"""Airflow DAGs for the dango project in the parent folder (override with DANGO_PROJECT_DIR)."""
+
+import os
+from pathlib import Path
+
+from airflow_provider_dango.dag_factory import build_dags
+
+globals().update(build_dags(os.environ.get("DANGO_PROJECT_DIR", Path(__file__).resolve().parent.parent)))
+'''
+
+GITIGNORE = """\
+data/
+.airflow/
+dbt/target/
+dbt/dbt_packages/
+dbt/logs/
+"""
+
+
+def scaffold(directory: Path, name: str | None = None, force: bool = False) -> list[Path]:
+    """Write a new project into `directory`; returns the files written."""
+    directory = directory.resolve()
+    name = name or re.sub(r"[^a-z0-9_]", "_", directory.name.lower()).strip("_") or "dango"
+    if not re.match(r"^[a-z][a-z0-9_]*$", name):
+        raise ScaffoldError(f"project name {name!r} must start with a letter and use a-z, 0-9 and _")
+    if directory.exists() and any(directory.iterdir()) and not force:
+        raise ScaffoldError(f"{directory} is not empty (use --force to add the missing files)")
+    monitors = dango_monitors_path()
+    files = {
+        ".dango/project.yml": PROJECT_YML.format(name=name),
+        ".dango/sources.yml": SOURCES_YML.format(),
+        ".dango/schedules.yml": SCHEDULES_YML.format(),
+        "pipelines/__init__.py": "",
+        "pipelines/example_source.py": EXAMPLE_SOURCE.format(),
+        "dbt/dbt_project.yml": DBT_PROJECT_YML.format(name=name),
+        "dbt/profiles.yml": PROFILES_YML.format(name=name),
+        "dbt/packages.yml": PACKAGES_YML.format(monitors=os.path.relpath(monitors, directory / "dbt")),
+        "dbt/models/staging/_sources.yml": SOURCES_DBT_YML,
+        "dbt/models/staging/stg_events.sql": STG_MODEL,
+        "dags/dango_dags.py": DAG_FILE,
+        ".gitignore": GITIGNORE,
+    }
+    written = []
+    for rel, text in files.items():
+        path = directory / rel
+        if path.exists():
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,8 @@
+select
+    order_date,
+    currency,
+    count(*) as orders,
+    sum(amount) as revenue
+from {{ ref('fct_orders') }}
+where status = 'completed'
+group by all
