@@ -162,3 +162,11 @@ def parse_dbt_command(command: str) -> DbtCommand:
             renderable = False
         i += 1
     return DbtCommand(verb, select, exclude, full_refresh, renderable, argv)
+
+
+def run_operation(project: DangoProject, macro: str, args: dict[str, Any] | None = None) -> Any:
+    """`dbt run-operation <macro> --args <json>`: how Python runs a dango_monitors macro (it writes dango_* tables)."""
+    argv = ["run-operation", macro]
+    if args:
+        argv += ["--args", json.dumps(args)]
+    return run_dbt(project, argv)

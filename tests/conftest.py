@@ -1,0 +1,62 @@
+"""Shared fixtures. Airflow reads AIRFLOW_HOME at import, so the environment is set before anything imports it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "examples" / "shop"
+AIRFLOW_HOME = REPO / ".airflow-test"
+
+os.environ["AIRFLOW_HOME"] = str(AIRFLOW_HOME)
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(AIRFLOW_HOME / "dags")
+os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """A migrated SQLite metadata database for the whole test session (about 10 s, once)."""
+    AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
+    (AIRFLOW_HOME / "dags").mkdir(exist_ok=True)
+    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True)
+    return AIRFLOW_HOME
+
+
+def copy_project(dest: Path, src: Path = EXAMPLE) -> Path:
+    """A private copy of a project (no warehouse, no dbt build output) that a test may change freely."""
+    ignore = shutil.ignore_patterns("data", "target", "dbt_packages", "logs", ".airflow", "__pycache__")
+    shutil.copytree(src, dest, ignore=ignore)
+    packages = dest / "dbt" / "packages.yml"
+    if packages.exists():
+        # The copy lives elsewhere: point the local dango_monitors package at its absolute path.
+        packages.write_text(
+            f"packages:\n  - local: {REPO / 'dbt_packages' / 'dango_monitors'}\n", encoding="utf-8"
+        )
+    return dest
+
+
+@pytest.fixture
+def shop_project(tmp_path: Path) -> Path:
+    """The demo shop project copied into a temporary folder, with its own warehouse."""
+    return copy_project(tmp_path / "shop")
+
+
+@pytest.fixture(scope="session")
+def built_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo shop with its manifest built (dbt deps + parse), shared read-only by tests that only parse DAGs."""
+    from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.dbt import build_manifest
+
+    root = copy_project(tmp_path_factory.mktemp("built") / "shop")
+    build_manifest(load_project(root))
+    return root
