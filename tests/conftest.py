@@ -21,6 +21,8 @@ os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
+# Cosmos keeps partial-parse caches per DAG id; keep them per checkout so parallel test runs do not share them.
+os.environ["AIRFLOW__COSMOS__CACHE_DIR"] = str(AIRFLOW_HOME / "cosmos")
 
 
 @pytest.fixture(scope="session")

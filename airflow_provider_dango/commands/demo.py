@@ -49,6 +49,7 @@ def _prepare_airflow(project_root: Path) -> None:
     os.environ["DANGO_PROJECT_DIR"] = str(project_root)
     os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("AIRFLOW__COSMOS__CACHE_DIR", str(home / "cosmos"))
     with console.status("preparing the local Airflow database (SQLite)..."):
         proc = subprocess.run(
             [sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True, check=False
