@@ -1,0 +1,132 @@
+"""`dango drift check|accept` (and Dango's `dango governance accept SOURCE`), plus the drift part of `dango demo`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from airflow_provider_dango.commands.output import console, err_console, print_json, table
+
+SEVERITY_STYLE = {"breaking": "red", "additive": "yellow"}
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser("drift", parents=[common], help="schema drift: check raw tables against baselines")
+    sub = p.add_subparsers(dest="drift_command", metavar="ACTION", required=True)
+    c = sub.add_parser("check", parents=[common], help="compare the warehouse's columns with the accepted baselines")
+    c.add_argument("--source", action="append", metavar="S", help="only this source (repeatable; default: all)")
+    c.add_argument("--json", action="store_true", help="machine-readable output")
+    c.set_defaults(func=run_check)
+    _add_accept(sub, common)
+    _add_governance_alias(subparsers, common)
+
+
+def _add_accept(sub: Any, common: argparse.ArgumentParser) -> None:
+    a = sub.add_parser("accept", parents=[common], help="accept a source's current columns as its new baseline")
+    a.add_argument("sources", nargs="*", metavar="SOURCE")
+    a.add_argument("--all", action="store_true", help="accept every schema's current columns")
+    a.set_defaults(func=run_accept)
+
+
+def _add_governance_alias(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    """`dango governance accept SOURCE`, Dango's spelling; joins a `governance` command another module made."""
+    existing = subparsers.choices.get("governance")
+    if existing is None:
+        g = subparsers.add_parser("governance", parents=[common], help="Dango's governance commands (aliases)")
+        gsub = g.add_subparsers(dest="governance_command", metavar="ACTION", required=True)
+    else:
+        actions = [a for a in existing._actions if isinstance(a, argparse._SubParsersAction)]
+        if not actions:
+            return
+        gsub = actions[0]
+        if "accept" in gsub.choices:
+            return
+    _add_accept(gsub, common)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.drift import DriftError, check
+
+    project = load_project(args.project_dir)
+    try:
+        if args.json:
+            report = check(project, sources=args.source)
+        else:
+            with console.status("checking schemas against their baselines..."):
+                report = check(project, sources=args.source)
+    except DriftError as exc:
+        err_console.print(f"error: {exc}", markup=False)
+        return 2
+    if args.json:
+        print_json(report.as_json())
+    else:
+        print_report(report)
+    return 1 if report.has_breaking else 0
+
+
+def print_report(report: Any, out: Any = None) -> None:
+    from airflow_provider_dango.drift import display_name
+
+    out = out or console
+    if report.baselined:
+        out.print(f"baseline stored (first sight): {', '.join(report.baselined)}")
+    if not report.changes:
+        out.print("no schema changes against the accepted baselines")
+        return
+    rows = [
+        [
+            display_name(c),
+            c.change,
+            f"[{SEVERITY_STYLE.get(c.severity, '')}]{c.severity}[/]",
+            c.old_type or "",
+            c.new_type or "",
+            c.note,
+        ]
+        for c in report.changes
+    ]
+    _table(out, "schema changes", ["table.column", "change", "severity", "old", "new", "note"], rows)
+    if report.blocked_sources:
+        for source in report.blocked_sources:
+            out.print(
+                f"[red]blocked[/]: dbt models downstream of source [bold]{source}[/] are skipped until you run "
+                f"`dango drift accept {source}`"
+            )
+    else:
+        out.print("additive changes only: baselines advanced")
+
+
+def _table(out: Any, title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    if out is console:
+        table(title, columns, rows)
+        return
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    for col in columns:
+        t.add_column(col)
+    for row in rows:
+        t.add_row(*[str(v) for v in row])
+    out.print(t)
+
+
+def run_accept(args: argparse.Namespace) -> int:
+    from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.drift import DriftError, accept
+
+    if not args.sources and not args.all:
+        err_console.print("error: name a SOURCE to accept, or use --all", markup=False)
+        return 2
+    project = load_project(args.project_dir)
+    try:
+        tables = accept(project, sources=args.sources or None, accept_all=args.all)
+    except DriftError as exc:
+        err_console.print(f"error: {exc}", markup=False)
+        return 2
+    what = "every schema" if args.all else ", ".join(args.sources)
+    if tables:
+        console.print(f"accepted the current columns of {what}: {', '.join(tables)}")
+    else:
+        console.print(f"{what}: the baseline already matched the warehouse; nothing to accept")
+    console.print("the next run builds the dbt models downstream again")
+    return 0

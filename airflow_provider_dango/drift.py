@@ -1,0 +1,375 @@
+"""Schema drift, core (no Airflow import): run the dango_monitors drift macros and read their verdict.
+
+The rules (type families, widening, synonyms, what is breaking) live in ONE place, the SQL macros of the dbt package
+(`dbt_packages/dango_monitors/macros/drift/`), so `dbt test` with `dango_monitors.no_breaking_schema_drift`, the
+`dango drift` CLI and the DAG's drift task give the same answer. This module only chooses the scope, runs the macro
+through dbt (`drift_check` / `drift_accept`) and reads the rows it wrote to `dango.dango_schema_changes`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from airflow_provider_dango.config import DangoProject
+from airflow_provider_dango.warehouse import META_SCHEMA, connect, quote_ident
+
+log = logging.getLogger(__name__)
+
+CHANGES_TABLE = "dango_schema_changes"
+BASELINES_TABLE = "dango_schema_baselines"
+CHANGE_KINDS = (
+    "column_added",
+    "column_removed",
+    "type_changed",
+    "table_added",
+    "table_removed",
+    "nullability_changed",
+)
+# dbt's target folder for drift runs: keeps the project's own target/manifest.json and run_results.json untouched,
+# and keeps dbt's partial-parse cache between runs.
+DBT_TARGET_PATH = "target/dango_drift"
+
+
+class DriftError(RuntimeError):
+    """The drift macros could not run (no dango_monitors package, dbt error, unknown source)."""
+
+
+@dataclass(frozen=True)
+class Change:
+    schema: str
+    table_name: str
+    column: str | None
+    change: str
+    severity: str  # breaking | additive
+    old_type: str | None
+    new_type: str | None
+    rename_of: str | None
+    note: str = ""
+
+    @property
+    def table(self) -> str:
+        """`schema.table`, as in the JSON output."""
+        return f"{self.schema}.{self.table_name}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "column": self.column,
+            "change": self.change,
+            "severity": self.severity,
+            "old_type": self.old_type,
+            "new_type": self.new_type,
+            "rename_of": self.rename_of,
+        }
+
+
+@dataclass
+class DriftReport:
+    run_id: str
+    baselined: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    blocked_sources: list[str] = field(default_factory=list)
+    source_of_schema: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def breaking(self) -> list[Change]:
+        return [c for c in self.changes if c.severity == "breaking"]
+
+    @property
+    def has_breaking(self) -> bool:
+        return bool(self.breaking)
+
+    def changes_of(self, source: str) -> list[Change]:
+        return [c for c in self.changes if self.source_of_schema.get(c.schema, c.schema) == source]
+
+    def as_json(self) -> dict[str, Any]:
+        """Exactly the documented `dango drift check --json` document."""
+        return {
+            "baselined": list(self.baselined),
+            "changes": [c.as_json() for c in self.changes],
+            "blocked_sources": list(self.blocked_sources),
+        }
+
+
+# --- sources <-> schemas ---------------------------------------------------------------------------------------------
+
+
+def _manifest_or_none(project: DangoProject) -> dict[str, Any] | None:
+    if not project.manifest_path.exists():
+        return None
+    from airflow_provider_dango.dbt import load_manifest
+
+    try:
+        return load_manifest(project)
+    except (OSError, ValueError):
+        return None
+
+
+def schema_sources(project: DangoProject, manifest: dict[str, Any] | None = None) -> dict[str, str]:
+    """Schema -> source name: dango sources (`raw_<name>`) first, then dbt sources declared with a schema."""
+    mapping: dict[str, str] = {}
+    for name, source in project.sources.items():
+        mapping[source.schema_name] = name
+    for node in (manifest or {}).get("sources", {}).values():
+        schema = node.get("schema")
+        if schema and schema not in mapping:
+            mapping[schema] = node.get("source_name") or schema
+    return mapping
+
+
+def source_of(schema: str, mapping: dict[str, str]) -> str:
+    """The source a schema belongs to: mapped, `raw_<name>` -> name, else the schema itself."""
+    if schema in mapping:
+        return mapping[schema]
+    if schema.startswith("raw_") and len(schema) > 4:
+        return schema[4:]
+    return schema
+
+
+def schemas_of_source(project: DangoProject, source: str, manifest: dict[str, Any] | None = None) -> list[str]:
+    """Schemas making up `source`; raises DriftError naming the known sources when there is none."""
+    mapping = schema_sources(project, manifest if manifest is not None else _manifest_or_none(project))
+    schemas = sorted(s for s, name in mapping.items() if name == source)
+    if schemas:
+        return schemas
+    known = set(mapping.values()) | set(_baseline_schemas(project))
+    if source in known:  # a plain schema used as its own source name
+        return [source]
+    if f"raw_{source}" in _baseline_schemas(project):
+        return [f"raw_{source}"]
+    raise DriftError(f"unknown source {source!r}; known: {', '.join(sorted(known)) or 'none'}")
+
+
+def _baseline_schemas(project: DangoProject) -> list[str]:
+    if not project.warehouse_path.exists():
+        return []
+    with connect(project.warehouse_path, read_only=True) as con:
+        if not _table_exists(con, BASELINES_TABLE):
+            return []
+        rows = con.execute(
+            f"SELECT DISTINCT table_schema FROM {quote_ident(META_SCHEMA)}.{quote_ident(BASELINES_TABLE)}"
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _table_exists(con: Any, table: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            [META_SCHEMA, table],
+        ).fetchone()[0]
+    )
+
+
+# --- running the macros ----------------------------------------------------------------------------------------------
+
+
+def new_run_id(prefix: str = "cli") -> str:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+    return f"{prefix}:{stamp}:{uuid.uuid4().hex[:8]}"
+
+
+def _run_macro(project: DangoProject, macro: str, args: dict[str, Any]) -> None:
+    import json
+
+    from airflow_provider_dango.dbt import DbtCommandError, run_dbt
+
+    argv = [
+        "run-operation",
+        f"dango_monitors.{macro}",
+        "--args",
+        json.dumps(args),
+        "--target-path",
+        DBT_TARGET_PATH,
+        "--quiet",
+    ]
+    try:
+        run_dbt(project, argv)
+    except DbtCommandError as exc:
+        hint = ""
+        if "dango_monitors" in str(exc) and "not found" in str(exc).lower():
+            hint = " (add the dango_monitors package to the dbt project's packages.yml and run `dbt deps`)"
+        raise DriftError(f"schema drift check failed: {exc}{hint}") from exc
+
+
+def check(
+    project: DangoProject,
+    sources: list[str] | None = None,
+    run_id: str | None = None,
+) -> DriftReport:
+    """Check the schemas of `sources` (default: every user schema) against their accepted baselines.
+
+    First sight of a schema stores its baseline silently; tables with only additive changes advance their baseline;
+    tables with a breaking change keep it, so they are reported (and their source blocked) until accepted.
+    """
+    manifest = _manifest_or_none(project)
+    args: dict[str, Any] = {"run_id": run_id or new_run_id()}
+    if sources is not None:
+        args["schemas"] = sorted({s for name in sources for s in schemas_of_source(project, name, manifest)})
+    _run_macro(project, "drift_check", args)
+    return read_report(project, args["run_id"], schema_sources(project, manifest))
+
+
+def accept(project: DangoProject, sources: list[str] | None = None, accept_all: bool = False) -> list[str]:
+    """Make the current columns the baseline of `sources` (or of everything); returns the tables whose baseline
+    changed (`schema.table`)."""
+    manifest = _manifest_or_none(project)
+    run_id = new_run_id("accept")
+    args: dict[str, Any] = {"run_id": run_id}
+    if accept_all:
+        args["all"] = True
+    else:
+        if not sources:
+            raise DriftError("name a source to accept, or use --all")
+        args["schemas"] = sorted({s for name in sources for s in schemas_of_source(project, name, manifest)})
+    _run_macro(project, "drift_accept", args)
+    with connect(project.warehouse_path, read_only=True) as con:
+        rows = con.execute(
+            f"SELECT DISTINCT table_schema, table_name FROM {quote_ident(META_SCHEMA)}.{quote_ident(CHANGES_TABLE)} "
+            "WHERE run_id = ? ORDER BY 1, 2",
+            [run_id],
+        ).fetchall()
+    return [f"{s}.{t}" for s, t in rows]
+
+
+def read_report(project: DangoProject, run_id: str, mapping: dict[str, str] | None = None) -> DriftReport:
+    """The verdict the macro wrote for `run_id`."""
+    mapping = mapping if mapping is not None else schema_sources(project, _manifest_or_none(project))
+    with connect(project.warehouse_path, read_only=True) as con:
+        rows = con.execute(
+            "SELECT table_schema, table_name, column_name, change, severity, old_type, new_type, rename_of, note "
+            f"FROM {quote_ident(META_SCHEMA)}.{quote_ident(CHANGES_TABLE)} WHERE run_id = ? "
+            "ORDER BY table_schema, table_name, column_name NULLS FIRST, change",
+            [run_id],
+        ).fetchall()
+    report = DriftReport(run_id=run_id, source_of_schema={})
+    for schema, table, column, change, severity, old, new, rename_of, note in rows:
+        report.source_of_schema[schema] = source_of(schema, mapping)
+        name = f"{schema}.{table}"
+        if change == "baselined":
+            report.baselined.append(name)
+        elif change in CHANGE_KINDS:
+            report.changes.append(Change(schema, table, column, change, severity, old, new, rename_of, note or ""))
+    report.blocked_sources = sorted({report.source_of_schema[c.schema] for c in report.breaking})
+    return report
+
+
+# --- dbt models behind a source --------------------------------------------------------------------------------------
+
+
+def model_sources(manifest: dict[str, Any], mapping: dict[str, str]) -> dict[str, set[str]]:
+    """Model name -> every source (dango name) it reads from, directly or through other models."""
+    parents: dict[str, list[str]] = manifest.get("parent_map", {})
+    src_nodes = manifest.get("sources", {})
+    memo: dict[str, set[str]] = {}
+
+    def upstream(uid: str, seen: frozenset[str]) -> set[str]:
+        if uid in memo:
+            return memo[uid]
+        found: set[str] = set()
+        for parent in parents.get(uid, []):
+            if parent in src_nodes:
+                node = src_nodes[parent]
+                found.add(mapping.get(node.get("schema", ""), node.get("source_name", "")))
+            elif parent.startswith(("model.", "snapshot.", "seed.")) and parent not in seen:
+                found |= upstream(parent, seen | {parent})
+        memo[uid] = found
+        return found
+
+    return {
+        node["name"]: upstream(uid, frozenset({uid}))
+        for uid, node in manifest.get("nodes", {}).items()
+        if uid.startswith("model.")
+    }
+
+
+def models_behind(manifest: dict[str, Any], mapping: dict[str, str], sources: list[str]) -> list[str]:
+    """Names of the models downstream of any of `sources`: what a block on them skips."""
+    wanted = set(sources)
+    return sorted(name for name, srcs in model_sources(manifest, mapping).items() if srcs & wanted)
+
+
+# --- events ----------------------------------------------------------------------------------------------------------
+
+
+def drift_event(
+    project: DangoProject, report: DriftReport, schedule: str | None, sources: list[str], skipped_models: list[str]
+) -> dict[str, Any] | None:
+    """The governance event for a check, or None when nothing changed (first sight is silent)."""
+    if not report.changes:
+        return None
+    breaking = report.breaking
+    lines = [
+        f"{c.severity}: {c.table}"
+        + (f".{c.column}" if c.column else "")
+        + f" {c.change}"
+        + (f" ({c.old_type} -> {c.new_type})" if c.old_type or c.new_type else "")
+        + (f", possible rename of {c.rename_of}" if c.rename_of else "")
+        for c in report.changes
+    ]
+    error = None
+    if breaking:
+        accept_cmd = " ".join(f"`dango drift accept {s}`" for s in report.blocked_sources)
+        error = (
+            f"breaking schema drift in {', '.join(report.blocked_sources)}: dbt skipped "
+            f"{len(skipped_models)} downstream model(s); accept with {accept_cmd}"
+        )
+    return {
+        "event": "schema_drift_detected",
+        "category": "governance",
+        "severity": "error" if breaking else "info",
+        "schedule": schedule,
+        "sources": sources,
+        "error": error,
+        "timestamp": dt.datetime.now(dt.timezone.utc).isoformat(),
+        "summary": f"{len(breaking)} breaking, {len(report.changes) - len(breaking)} additive schema change(s)",
+        "details": "\n".join(lines),
+        "metadata": {
+            "run_id": report.run_id,
+            "blocked_sources": report.blocked_sources,
+            "skipped_models": skipped_models,
+            "changes": [c.as_json() for c in report.changes],
+        },
+    }
+
+
+def emit_event(project: DangoProject, event: dict[str, Any] | None) -> None:
+    """Hand the event to the alert router when it is installed; log it otherwise."""
+    if event is None:
+        return
+    emit = _alerts_emit()
+    if emit is None:
+        level = logging.ERROR if event["severity"] == "error" else logging.INFO
+        log.log(level, "dango event %s: %s\n%s", event["event"], event["error"] or event["summary"], event["details"])
+        return
+    try:
+        emit(project, event)
+    except Exception:  # an alert transport failing must not hide the drift verdict itself
+        log.exception("dango: could not emit the %s event", event["event"])
+
+
+def _alerts_emit() -> Any:
+    """`airflow_provider_dango.alerts.emit` once the alerts pillar is installed, else None."""
+    import importlib
+
+    try:
+        module = importlib.import_module("airflow_provider_dango.alerts")
+    except ModuleNotFoundError as exc:
+        if exc.name == "airflow_provider_dango.alerts":
+            return None
+        raise
+    return getattr(module, "emit", None)
+
+
+_IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def display_name(change: Change) -> str:
+    """`schema.table.column` for people, with odd names quoted."""
+    parts = [change.schema, change.table_name] + ([change.column] if change.column else [])
+    return ".".join(p if _IDENT_RE.match(p) else quote_ident(p) for p in parts)

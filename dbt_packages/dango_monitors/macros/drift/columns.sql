@@ -1,0 +1,82 @@
+{#-
+    The current columns of the warehouse, from ONE metadata query (information_schema.columns), never from the
+    tables themselves: a table dropped meanwhile is simply absent. Ignores system schemas, dango's own schema, dlt's
+    `_dlt_*` tables and columns, and dlt's `<dataset>_staging` schemas.
+
+    schemas: list of schema names, or none for every user schema.
+    relations: list of [schema, table] pairs (the generic test), or none.
+-#}
+
+{% macro drift_literal(value) -%}
+    {{ return("'" ~ (value | string | replace("'", "''")) ~ "'") }}
+{%- endmacro %}
+
+{% macro drift_in_list(expr, values) -%}
+    {%- if values | length == 0 -%}
+        1 = 0
+    {%- else -%}
+        {{ expr }} in ({% for v in values %}{{ dango_monitors.drift_literal(v) }}{{ ", " if not loop.last }}{% endfor %})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A predicate on `prefix`table_schema / table_name limiting to the given scope. -#}
+{% macro drift_scope_predicate(schemas=none, relations=none, prefix='') -%}
+    {%- if relations is not none -%}
+        {%- if relations | length == 0 -%} 1 = 0 {%- else -%}
+        ({% for r in relations -%}
+            ({{ prefix }}table_schema = {{ dango_monitors.drift_literal(r[0]) }}
+             and {{ prefix }}table_name = {{ dango_monitors.drift_literal(r[1]) }}){{ " or " if not loop.last }}
+        {%- endfor %})
+        {%- endif -%}
+    {%- elif schemas is not none -%}
+        {{ dango_monitors.drift_in_list(prefix ~ 'table_schema', schemas) }}
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro drift_column_type_expr() -%}
+    {{ return(adapter.dispatch('drift_column_type_expr', 'dango_monitors')()) }}
+{%- endmacro %}
+
+{#- PostgreSQL and most warehouses: data_type without parameters, so add them back. -#}
+{% macro default__drift_column_type_expr() -%}
+    case
+        when col.data_type in ('numeric', 'decimal') and col.numeric_precision is not null
+            then col.data_type || '(' || cast(col.numeric_precision as varchar) || ','
+                 || cast(coalesce(col.numeric_scale, 0) as varchar) || ')'
+        when col.data_type in ('character varying', 'character') and col.character_maximum_length is not null
+            then col.data_type || '(' || cast(col.character_maximum_length as varchar) || ')'
+        when col.data_type in ('ARRAY', 'USER-DEFINED') then col.udt_name
+        else col.data_type
+    end
+{%- endmacro %}
+
+{#- DuckDB's data_type is already complete: DECIMAL(12,2), INTEGER[], STRUCT(a INTEGER). -#}
+{% macro duckdb__drift_column_type_expr() -%}
+    col.data_type
+{%- endmacro %}
+
+{% macro drift_columns_sql(schemas=none, relations=none) -%}
+    select
+        col.table_schema, col.table_name, col.column_name,
+        cast(col.ordinal_position as integer) as ordinal_position,
+        {{ dango_monitors.drift_column_type_expr() }} as data_type,
+        col.is_nullable
+    from information_schema.columns as col
+    where col.table_catalog = current_database()
+      and col.table_schema not in ('information_schema', {{ dango_monitors.drift_literal(dango_monitors.dango_schema()) }})
+      and substr(col.table_schema, 1, 3) <> 'pg_'
+      and substr(col.table_name, 1, 5) <> '_dlt_'
+      and substr(col.column_name, 1, 5) <> '_dlt_'
+      and not (
+        right(col.table_schema, 8) = '_staging'
+        and exists (
+            select 1 from information_schema.tables as dlt_loads
+            where dlt_loads.table_catalog = col.table_catalog
+              and dlt_loads.table_schema = substr(col.table_schema, 1, length(col.table_schema) - 8)
+              and dlt_loads.table_name = '_dlt_loads'
+        )
+      )
+      and {{ dango_monitors.drift_scope_predicate(schemas, relations, 'col.') }}
+{%- endmacro %}
