@@ -373,3 +373,48 @@ def display_name(change: Change) -> str:
     """`schema.table.column` for people, with odd names quoted."""
     parts = [change.schema, change.table_name] + ([change.column] if change.column else [])
     return ".".join(p if _IDENT_RE.match(p) else quote_ident(p) for p in parts)
+
+
+# --- the pipeline step (called by the Airflow operator; plain Python) ------------------------------------------------
+
+
+def run_drift_step(
+    project: DangoProject, sources: list[str], run_id: str | None = None, schedule: str | None = None
+) -> dict[str, Any]:
+    """Check the synced sources, decide which are blocked, name the models that will be skipped, emit the event.
+
+    Returns a small dict (XCom): blocked_sources, skipped_models, baselined, changes (JSON form), run_id.
+    """
+    report = check(project, sources=sources, run_id=new_run_id(run_id or "run"))
+    manifest = _manifest_or_none(project)
+    mapping = schema_sources(project, manifest)
+    skipped = models_behind(manifest, mapping, report.blocked_sources) if manifest and report.blocked_sources else []
+    emit_event(project, drift_event(project, report, schedule, sources, skipped))
+    return {
+        "run_id": report.run_id,
+        "blocked_sources": report.blocked_sources,
+        "skipped_models": skipped,
+        "baselined": report.baselined,
+        "changes": [c.as_json() for c in report.changes],
+    }
+
+
+def describe_block(result: dict[str, Any], sources: set[str]) -> str | None:
+    """Why a dbt task reading `sources` must not run, or None when none of them is blocked."""
+    blocked = sorted(set(result.get("blocked_sources") or []) & sources)
+    if not blocked:
+        return None
+    breaking = [
+        f"{c['table']}"
+        + (f".{c['column']}" if c.get("column") else "")
+        + f" {c['change']}"
+        + (f" ({c['old_type']} -> {c['new_type']})" if c.get("old_type") or c.get("new_type") else "")
+        for c in result.get("changes") or []
+        if c.get("severity") == "breaking"
+    ]
+    accept_cmds = ", ".join(f"`dango drift accept {s}`" for s in blocked)
+    return (
+        f"skipped: breaking schema drift in source {', '.join(blocked)}"
+        + (f" ({'; '.join(breaking[:5])}{'; ...' if len(breaking) > 5 else ''})" if breaking else "")
+        + f"; review the change, then run {accept_cmds} and the next run builds again"
+    )

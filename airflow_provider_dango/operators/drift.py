@@ -1,0 +1,146 @@
+"""The drift task of every sync DAG (between sync and dbt) and the gate that skips dbt behind a broken source.
+
+`DangoDriftOperator` calls `airflow_provider_dango.drift.run_drift_step` and returns its verdict via XCom.
+Every Cosmos dbt task of a model that reads (directly or through other models) one of the schedule's sources gets a
+pre-execute hook, `DriftGate`: when the drift task reported one of those sources as blocked, the task raises
+AirflowSkipException with the reason and the accept command. Skips propagate down the Cosmos graph through the default
+`all_success` trigger rule, while models reading only healthy sources run as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from airflow.sdk import BaseOperator
+
+DRIFT_TASK_ID = "schema_drift"
+
+
+class DangoDriftOperator(BaseOperator):
+    """Check the schemas of the synced sources against their accepted baselines."""
+
+    template_fields: Sequence[str] = ("project_dir",)
+    ui_color = "#e0a514"
+
+    def __init__(self, *, project_dir: str, sources: list[str], schedule_name: str | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.project_dir = project_dir
+        self.sources = list(sources)
+        self.schedule_name = schedule_name
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        from airflow_provider_dango.config import load_project
+        from airflow_provider_dango.drift import run_drift_step
+
+        project = load_project(self.project_dir)
+        result = run_drift_step(project, self.sources, run_id=context.get("run_id"), schedule=self.schedule_name)
+        if result["baselined"]:
+            self.log.info("First sight, baseline stored: %s", ", ".join(result["baselined"]))
+        for change in result["changes"]:
+            self.log.info(
+                "%s: %s%s %s %s -> %s%s",
+                change["severity"],
+                change["table"],
+                f".{change['column']}" if change["column"] else "",
+                change["change"],
+                change["old_type"],
+                change["new_type"],
+                f" (possible rename of {change['rename_of']})" if change["rename_of"] else "",
+            )
+        if result["blocked_sources"]:
+            self.log.error(
+                "Breaking schema drift in %s: skipping %d dbt model(s) downstream (%s). Accept the new schema with: %s",
+                ", ".join(result["blocked_sources"]),
+                len(result["skipped_models"]),
+                ", ".join(result["skipped_models"]) or "none",
+                "; ".join(f"dango drift accept {s}" for s in result["blocked_sources"]),
+            )
+        elif result["changes"]:
+            self.log.info("Additive schema changes only: baselines advanced, dbt runs")
+        else:
+            self.log.info("No schema change against the accepted baselines")
+        return result
+
+
+class DriftGate:
+    """Pre-execute hook of a dbt task: skip it when a source it reads has unaccepted breaking drift."""
+
+    def __init__(self, drift_task_id: str, sources: set[str]) -> None:
+        self.drift_task_id = drift_task_id
+        self.sources = set(sources)
+
+    def __call__(self, context: Any) -> None:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from airflow_provider_dango.drift import describe_block
+
+        result = context["ti"].xcom_pull(task_ids=self.drift_task_id)
+        if not isinstance(result, dict):
+            return
+        reason = describe_block(result, self.sources)
+        if reason:
+            raise AirflowSkipException(reason)
+
+
+def _model_name(task_id: str, group_id: str) -> str | None:
+    """Cosmos task ids -> model: `dbt.<model>.run`, `dbt.<model>.test`, and `dbt.<model>_run` (a model without tests)."""
+    prefix = f"{group_id}."
+    if not task_id.startswith(prefix):
+        return None
+    rest = task_id[len(prefix) :]
+    name, _, _verb = rest.rpartition(".")
+    if name:
+        return name
+    for suffix in ("_run", "_test", "_build", "_seed", "_snapshot"):
+        if rest.endswith(suffix):
+            return rest[: -len(suffix)]
+    return None
+
+
+def gate_dbt_tasks(project: Any, dbt: Any, drift_task_id: str) -> int:
+    """Attach a DriftGate to every task of the dbt group whose model reads a source; returns how many."""
+    from airflow_provider_dango.cosmos_glue import load_manifest_cached
+    from airflow_provider_dango.drift import model_sources, schema_sources
+
+    if dbt is None or not hasattr(dbt, "children") or not project.manifest_path.exists():
+        return 0
+    manifest = load_manifest_cached(project)
+    reads = model_sources(manifest, schema_sources(project, manifest))
+    group_id = getattr(dbt, "group_id", "dbt")
+    gated = 0
+    for task in _iter_tasks(dbt):
+        model = _model_name(task.task_id, group_id)
+        sources = reads.get(model or "", set())
+        if sources:
+            task._pre_execute_hook = DriftGate(drift_task_id, sources)
+            gated += 1
+    return gated
+
+
+def _iter_tasks(group: Any) -> list[Any]:
+    tasks = []
+    for child in group.children.values():
+        if hasattr(child, "children"):
+            tasks.extend(_iter_tasks(child))
+        else:
+            tasks.append(child)
+    return tasks
+
+
+def pipeline_step(project: Any, schedule: Any, tasks: Any) -> Any:
+    """A drift task between sync and dbt in every DAG that syncs; dbt behind a blocked source is skipped."""
+    from airflow_provider_dango.dag_factory import PipelineStep
+
+    if not tasks.syncs:
+        return None
+    drift = DangoDriftOperator(
+        task_id=DRIFT_TASK_ID,
+        project_dir=str(project.root),
+        sources=list(schedule.sources),
+        schedule_name=schedule.name,
+        doc_md="Schema drift: compares the synced sources' columns with their accepted baselines. Breaking changes "
+        "skip the dbt models downstream of that source until `dango drift accept <source>`.",
+    )
+    gate_dbt_tasks(project, tasks.dbt, DRIFT_TASK_ID)
+    return PipelineStep(after_sync=[drift])

@@ -1,0 +1,82 @@
+"""Fixtures for the drift tests: real DuckDB files changed with ALTER TABLE, a dbt project using dango_monitors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import copy_project
+
+CRM_SOURCE = '''"""A second, tiny dlt source: accounts of a CRM."""
+
+import dlt
+
+
+@dlt.source(name="crm")
+def crm():
+    @dlt.resource(name="accounts", primary_key="id", write_disposition="replace")
+    def accounts():
+        yield [{"id": i, "name": f"account {i}", "tier": "gold" if i % 3 == 0 else "silver"} for i in range(1, 21)]
+
+    return accounts
+'''
+
+SOURCES_YML = """version: "1.0"
+sources:
+  - name: shop
+    function: pipelines.shop_source:shop
+    args: {customers: 40, days: 5}
+    tables: [customers, orders]
+  - name: crm
+    function: pipelines.crm_source:crm
+"""
+
+SCHEDULES_YML = """schedules:
+  - name: nightly
+    type: sync
+    cron: daily
+    sources: [shop, crm]
+    retries: 0
+"""
+
+CRM_DBT_SOURCES = """version: 2
+sources:
+  - name: crm
+    schema: raw_crm
+    tables:
+      - name: accounts
+"""
+
+
+def sql(warehouse: Path, *statements: str) -> list[tuple]:
+    """Run statements on the warehouse file; returns the rows of the last one."""
+    con = duckdb.connect(str(warehouse))
+    try:
+        rows: list[tuple] = []
+        for statement in statements:
+            rows = con.execute(statement).fetchall()
+        return rows
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def two_sources(tmp_path: Path) -> Path:
+    """The shop project with a second source (crm -> raw_crm -> stg_accounts) in one schedule, manifest built."""
+    from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.dbt import build_manifest
+
+    root = copy_project(tmp_path / "shop2")
+    (root / "pipelines" / "crm_source.py").write_text(CRM_SOURCE, encoding="utf-8")
+    (root / ".dango" / "sources.yml").write_text(SOURCES_YML, encoding="utf-8")
+    (root / ".dango" / "schedules.yml").write_text(SCHEDULES_YML, encoding="utf-8")
+    (root / "dbt" / "models" / "staging" / "_crm_sources.yml").write_text(CRM_DBT_SOURCES, encoding="utf-8")
+    (root / "dbt" / "models" / "staging" / "stg_accounts.sql").write_text(
+        "select id as account_id, name, tier from {{ source('crm', 'accounts') }}\n", encoding="utf-8"
+    )
+    project = load_project(root)
+    assert not project.errors, project.errors
+    build_manifest(project)
+    return root

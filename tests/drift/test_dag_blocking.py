@@ -1,0 +1,98 @@
+"""In a real DAG run (dag.test()), breaking drift on one source skips only the dbt models downstream of it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from tests.drift.conftest import sql
+
+
+def _states(dag_run) -> dict[str, str]:
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        tis = session.query(TaskInstance).filter(
+            TaskInstance.dag_id == dag_run.dag_id, TaskInstance.run_id == dag_run.run_id
+        )
+        return {ti.task_id: str(ti.state) for ti in tis}
+
+
+def _xcom(dag_run, task_id: str):
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        row = (
+            session.query(XComModel)
+            .filter(XComModel.dag_id == dag_run.dag_id, XComModel.run_id == dag_run.run_id)
+            .filter(XComModel.task_id == task_id, XComModel.key == "return_value")
+            .one()
+        )
+        return XComModel.deserialize_value(row)
+
+
+def test_breaking_drift_skips_only_downstream_models_until_accepted(
+    airflow_db: Path, two_sources: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.dag_factory import build_dags
+    from airflow_provider_dango.drift import accept, check
+    from airflow_provider_dango.sync import run_sync
+
+    # dag.test() serialises DAGs from the DAGs folder: the DAG file loads this project, as a worker would.
+    shutil.copy(REPO / "dags" / "dango_dags.py", airflow_db / "dags" / "dango_dags.py")
+    monkeypatch.setenv("DANGO_PROJECT_DIR", str(two_sources))
+    project = load_project(two_sources)
+    dag = build_dags(two_sources)["dango_nightly"]
+    assert "schema_drift" in dag.task_ids
+    drift = dag.get_task("schema_drift")
+    assert drift.upstream_task_ids == {"sync_shop", "sync_crm"}
+    assert {t.task_id for t in drift.downstream_list} >= {"dbt.stg_accounts_run", "dbt.stg_orders.run"}
+
+    # First sight (a sync and a check, as the first DAG run would do): baselines stored silently.
+    for source in ("shop", "crm"):
+        run_sync(project, source)
+    assert check(project, ["shop", "crm"]).baselined == ["raw_crm.accounts", "raw_shop.customers", "raw_shop.orders"]
+
+    # Someone narrows a column of the shop source (the data still fits, so dlt keeps loading into it).
+    sql(project.warehouse_path, "ALTER TABLE raw_shop.orders ALTER COLUMN customer_id TYPE INTEGER")
+    second = dag.test()
+    states = _states(second)
+    result = _xcom(second, "schema_drift")
+    assert result["blocked_sources"] == ["shop"]
+    assert result["skipped_models"] == ["daily_revenue", "dim_customers", "fct_orders", "stg_customers", "stg_orders"]
+    assert result["changes"] == [
+        {
+            "table": "raw_shop.orders",
+            "column": "customer_id",
+            "change": "type_changed",
+            "severity": "breaking",
+            "old_type": "BIGINT",
+            "new_type": "INTEGER",
+            "rename_of": None,
+        }
+    ]
+    assert states["schema_drift"] == "success"
+    assert states["dbt.stg_accounts_run"] == "success"  # crm is healthy: its model builds
+    for model in result["skipped_models"]:
+        assert states[f"dbt.{model}.run"] == "skipped", (model, states)
+    assert sql(
+        project.warehouse_path,
+        "SELECT data_type FROM information_schema.columns WHERE table_schema = "
+        "'raw_shop' AND table_name = 'orders' AND column_name = 'customer_id'",
+    ) == [("INTEGER",)]
+
+    # Still blocked afterwards: the baseline stays until someone accepts.
+    assert check(project, ["shop"]).blocked_sources == ["shop"]
+
+    assert accept(project, ["shop"]) == ["raw_shop.orders"]
+    after = dag.test()
+    states = _states(after)
+    assert str(after.state) == "success", states
+    assert _xcom(after, "schema_drift")["blocked_sources"] == []
+    assert all(v == "success" for k, v in states.items() if k.startswith("dbt.")), states
