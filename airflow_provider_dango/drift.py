@@ -132,29 +132,32 @@ def source_of(schema: str, mapping: dict[str, str]) -> str:
 
 
 def schemas_of_source(project: DangoProject, source: str, manifest: dict[str, Any] | None = None) -> list[str]:
-    """Schemas making up `source`; raises DriftError naming the known sources when there is none."""
+    """Schemas making up `source` (declared, in the warehouse, or baselined); DriftError naming the known ones."""
     mapping = schema_sources(project, manifest if manifest is not None else _manifest_or_none(project))
-    schemas = sorted(s for s, name in mapping.items() if name == source)
+    candidates = set(mapping) | set(_known_schemas(project))
+    schemas = sorted(s for s in candidates if source_of(s, mapping) == source)
     if schemas:
         return schemas
-    known = set(mapping.values()) | set(_baseline_schemas(project))
-    if source in known:  # a plain schema used as its own source name
-        return [source]
-    if f"raw_{source}" in _baseline_schemas(project):
-        return [f"raw_{source}"]
-    raise DriftError(f"unknown source {source!r}; known: {', '.join(sorted(known)) or 'none'}")
+    known = sorted({source_of(s, mapping) for s in candidates})
+    raise DriftError(f"unknown source {source!r}; known: {', '.join(known) or 'none'}")
 
 
-def _baseline_schemas(project: DangoProject) -> list[str]:
+def _known_schemas(project: DangoProject) -> list[str]:
+    """User schemas in the warehouse plus schemas that still have a baseline (a dropped schema is still known)."""
     if not project.warehouse_path.exists():
         return []
     with connect(project.warehouse_path, read_only=True) as con:
-        if not _table_exists(con, BASELINES_TABLE):
-            return []
         rows = con.execute(
-            f"SELECT DISTINCT table_schema FROM {quote_ident(META_SCHEMA)}.{quote_ident(BASELINES_TABLE)}"
+            "SELECT DISTINCT table_schema FROM information_schema.tables "
+            "WHERE table_catalog = current_database() AND table_schema NOT IN ('information_schema', ?) "
+            "AND table_schema NOT LIKE 'pg\\_%' ESCAPE '\\'",
+            [META_SCHEMA],
         ).fetchall()
-    return [r[0] for r in rows]
+        if _table_exists(con, BASELINES_TABLE):
+            rows += con.execute(
+                f"SELECT DISTINCT table_schema FROM {quote_ident(META_SCHEMA)}.{quote_ident(BASELINES_TABLE)}"
+            ).fetchall()
+    return sorted({r[0] for r in rows})
 
 
 def _table_exists(con: Any, table: str) -> bool:

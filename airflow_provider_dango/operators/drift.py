@@ -84,7 +84,7 @@ class DriftGate:
 
 
 def _model_name(task_id: str, group_id: str) -> str | None:
-    """Cosmos task ids -> model: `dbt.<model>.run`, `dbt.<model>.test`, and `dbt.<model>_run` (a model without tests)."""
+    """Cosmos task ids -> model: `dbt.<model>.run`, `dbt.<model>.test`, `dbt.<model>_run` (model without tests)."""
     prefix = f"{group_id}."
     if not task_id.startswith(prefix):
         return None

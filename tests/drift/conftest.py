@@ -52,6 +52,7 @@ sources:
 
 def sql(warehouse: Path, *statements: str) -> list[tuple]:
     """Run statements on the warehouse file; returns the rows of the last one."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse))
     try:
         rows: list[tuple] = []
@@ -80,3 +81,51 @@ def two_sources(tmp_path: Path) -> Path:
     assert not project.errors, project.errors
     build_manifest(project)
     return root
+
+
+BARE_DBT_PROJECT = """name: bare
+version: "1.0"
+config-version: 2
+profile: bare
+"""
+
+BARE_PROFILES = """bare:
+  target: dev
+  outputs:
+    dev:
+      type: duckdb
+      path: "{{ env_var('DANGO_WAREHOUSE') }}"
+      threads: 1
+"""
+
+
+@pytest.fixture(scope="module")
+def bare_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A dango project with no sources and a dbt project that only installs dango_monitors (deps done once)."""
+    from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.dbt import run_dbt
+    from tests.conftest import REPO
+
+    root = tmp_path_factory.mktemp("bare") / "project"
+    (root / ".dango").mkdir(parents=True)
+    (root / ".dango" / "project.yml").write_text("project:\n  name: bare\n", encoding="utf-8")
+    (root / ".dango" / "sources.yml").write_text('version: "1.0"\nsources: []\n', encoding="utf-8")
+    dbt = root / "dbt"
+    dbt.mkdir()
+    (dbt / "dbt_project.yml").write_text(BARE_DBT_PROJECT, encoding="utf-8")
+    (dbt / "profiles.yml").write_text(BARE_PROFILES, encoding="utf-8")
+    (dbt / "packages.yml").write_text(
+        f"packages:\n  - local: {REPO / 'dbt_packages' / 'dango_monitors'}\n", encoding="utf-8"
+    )
+    run_dbt(load_project(root), ["deps", "--quiet"])
+    return root
+
+
+@pytest.fixture
+def bare_project(bare_template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the bare project (own warehouse)."""
+    import shutil
+
+    dest = tmp_path / "project"
+    shutil.copytree(bare_template, dest, ignore=shutil.ignore_patterns("data", "target"))
+    return dest
