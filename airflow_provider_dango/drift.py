@@ -297,6 +297,14 @@ def models_behind(manifest: dict[str, Any], mapping: dict[str, str], sources: li
     return sorted(name for name, srcs in model_sources(manifest, mapping).items() if srcs & wanted)
 
 
+def load_manifest_models(project: DangoProject, sources: list[str]) -> list[str]:
+    """Models downstream of `sources` according to the project's dbt manifest (empty without a manifest)."""
+    manifest = _manifest_or_none(project)
+    if not manifest or not sources:
+        return []
+    return models_behind(manifest, schema_sources(project, manifest), sources)
+
+
 # --- events ----------------------------------------------------------------------------------------------------------
 
 
@@ -389,9 +397,7 @@ def run_drift_step(
     Returns a small dict (XCom): blocked_sources, skipped_models, baselined, changes (JSON form), run_id.
     """
     report = check(project, sources=sources, run_id=new_run_id(run_id or "run"))
-    manifest = _manifest_or_none(project)
-    mapping = schema_sources(project, manifest)
-    skipped = models_behind(manifest, mapping, report.blocked_sources) if manifest and report.blocked_sources else []
+    skipped = load_manifest_models(project, report.blocked_sources)
     emit_event(project, drift_event(project, report, schedule, sources, skipped))
     return {
         "run_id": report.run_id,

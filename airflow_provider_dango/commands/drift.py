@@ -85,7 +85,10 @@ def print_report(report: Any, out: Any = None) -> None:
         ]
         for c in report.changes
     ]
-    _table(out, "schema changes", ["table.column", "change", "severity", "old", "new", "note"], rows)
+    columns = ["table.column", "change", "severity", "old", "new", "note"]
+    if out.width < 110:  # narrow terminal: the note is the least needed column
+        columns, rows = columns[:-1], [r[:-1] for r in rows]
+    _table(out, "schema changes", columns, rows)
     if report.blocked_sources:
         for source in report.blocked_sources:
             out.print(

@@ -10,18 +10,25 @@
 {%- endmacro %}
 
 {% macro drift_ensure_tables() -%}
+    {%- for statement in dango_monitors.drift_ensure_tables_statements() -%}
+        {% do run_query(statement) %}
+    {%- endfor -%}
+{%- endmacro %}
+
+{% macro drift_ensure_tables_statements() -%}
     {%- set columns -%}
         run_id varchar, checked_at timestamp, table_schema varchar, table_name varchar, column_name varchar,
         ordinal_position integer, data_type varchar, is_nullable varchar
     {%- endset -%}
-    {% do run_query('create schema if not exists ' ~ dango_monitors.quote_ident(dango_monitors.dango_schema())) %}
-    {% do run_query('create table if not exists ' ~ dango_monitors.drift_relation('dango_schema_snapshots')
-                    ~ ' (' ~ columns ~ ')') %}
-    {% do run_query('create table if not exists ' ~ dango_monitors.drift_relation('dango_schema_baselines')
-                    ~ ' (' ~ columns ~ ', accepted_by varchar)') %}
-    {% do run_query('create table if not exists ' ~ dango_monitors.drift_relation('dango_schema_changes') ~ ' (
-        run_id varchar, checked_at timestamp, table_schema varchar, table_name varchar, column_name varchar,
-        change varchar, severity varchar, old_type varchar, new_type varchar, rename_of varchar, note varchar)') %}
+    {{ return([
+        'create schema if not exists ' ~ dango_monitors.quote_ident(dango_monitors.dango_schema()),
+        'create table if not exists ' ~ dango_monitors.drift_relation('dango_schema_snapshots') ~ ' (' ~ columns ~ ')',
+        'create table if not exists ' ~ dango_monitors.drift_relation('dango_schema_baselines')
+            ~ ' (' ~ columns ~ ', accepted_by varchar)',
+        'create table if not exists ' ~ dango_monitors.drift_relation('dango_schema_changes') ~ ' (
+            run_id varchar, checked_at timestamp, table_schema varchar, table_name varchar, column_name varchar,
+            change varchar, severity varchar, old_type varchar, new_type varchar, rename_of varchar, note varchar)',
+    ]) }}
 {%- endmacro %}
 
 {% macro drift_commit() -%}

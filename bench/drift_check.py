@@ -1,0 +1,161 @@
+"""Schema drift check on 200 tables x 50 columns: the SQL check alone, the in-process check, and the CLI end to end.
+
+    .venv/bin/python bench/drift_check.py [--tables 200] [--columns 50] [--runs 7]
+
+Builds a throwaway dango project (no sources; a dbt project that installs dango_monitors) with a DuckDB warehouse of
+TABLES x COLUMNS columns, takes the baseline, then changes 20 tables (10 narrowed columns, 10 dropped columns: breaking,
+so every later run reports the same 20 changes) and times, as medians over RUNS runs:
+- sql:        the exact statements of `dango_monitors.drift_check` (compiled once by dbt), run directly on DuckDB;
+- in-process: `airflow_provider_dango.drift.check()` = dbt run-operation in-process (dbt startup included) + reading;
+- cli:        `dango drift check --json` as a subprocess (Python, imports, dbt startup, check, JSON).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+TYPES = ["INTEGER", "BIGINT", "VARCHAR", "DOUBLE", "DECIMAL(12,2)", "TIMESTAMP", "BOOLEAN", "DATE"]
+
+
+def make_project(root: Path, tables: int, columns: int) -> Path:
+    (root / ".dango").mkdir(parents=True)
+    (root / ".dango" / "project.yml").write_text("project:\n  name: bench\n", encoding="utf-8")
+    (root / ".dango" / "sources.yml").write_text('version: "1.0"\nsources: []\n', encoding="utf-8")
+    dbt = root / "dbt"
+    dbt.mkdir()
+    (dbt / "dbt_project.yml").write_text('name: bench\nversion: "1.0"\nconfig-version: 2\nprofile: bench\n')
+    (dbt / "profiles.yml").write_text(
+        "bench:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+        "      path: \"{{ env_var('DANGO_WAREHOUSE') }}\"\n      threads: 1\n"
+    )
+    (dbt / "packages.yml").write_text(f"packages:\n  - local: {REPO / 'dbt_packages' / 'dango_monitors'}\n")
+    return root
+
+
+def fill_warehouse(path: Path, tables: int, columns: int) -> None:
+    import duckdb
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA raw_bench")
+    for t in range(tables):
+        cols = ", ".join(f"c{c} {TYPES[(t + c) % len(TYPES)]}" for c in range(columns))
+        con.execute(f"CREATE TABLE raw_bench.t{t:03d} ({cols}, _dlt_id VARCHAR, _dlt_load_id VARCHAR)")
+    con.close()
+
+
+def break_tables(path: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    for t in range(10):
+        con.execute(f"ALTER TABLE raw_bench.t{t:03d} ALTER c1 TYPE SMALLINT")  # narrowed: breaking
+        con.execute(f"ALTER TABLE raw_bench.t{t + 10:03d} DROP COLUMN c2")  # removed: breaking
+    con.close()
+
+
+def median_s(values: list[float]) -> str:
+    return f"{statistics.median(values):.3f} s (min {min(values):.3f}, max {max(values):.3f}, n={len(values)})"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tables", type=int, default=200)
+    parser.add_argument("--columns", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+
+    import duckdb
+
+    from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.dbt import run_dbt
+    from airflow_provider_dango.drift import DBT_TARGET_PATH, check
+
+    tmp = Path(tempfile.mkdtemp(prefix="dango-bench-drift-"))
+    try:
+        root = make_project(tmp / "project", args.tables, args.columns)
+        project = load_project(root)
+        fill_warehouse(project.warehouse_path, args.tables, args.columns)
+        dango = Path(sys.executable).with_name("dango")
+
+        def cli_check() -> dict:
+            # A subprocess: dbt-duckdb keeps the file open in the process that ran dbt, so the CLI runs go first.
+            proc = subprocess.run(
+                [str(dango), "drift", "check", "--json", "--project-dir", str(root)], capture_output=True, text=True
+            )
+            assert proc.returncode in (0, 1), proc.stdout[-800:] + proc.stderr[-800:]
+            return json.loads(proc.stdout)
+
+        subprocess.run([str(dango), "dbt", "manifest", "--project-dir", str(root)], check=True, capture_output=True)
+        first = cli_check()
+        assert len(first["baselined"]) == args.tables, first["baselined"][:3]
+        break_tables(project.warehouse_path)
+        report = cli_check()
+        assert len(report["changes"]) == 20, len(report["changes"])
+        print(
+            f"{args.tables} tables x {args.columns} columns = {args.tables * args.columns:,} columns; "
+            f"{len(report['changes'])} breaking changes reported per check"
+        )
+
+        # 1. The CLI end to end, as a person runs it.
+        cli = []
+        for _ in range(args.runs):
+            t0 = time.perf_counter()
+            assert len(cli_check()["changes"]) == 20
+            cli.append(time.perf_counter() - t0)
+
+        # 2. The SQL alone: compile the macro's statements once, run them on DuckDB.
+        marker = "-- dango statement --"
+        inline = (
+            "{% for s in dango_monitors.drift_check_statements(run_id='bench-sql') %}{{ s }}\n"
+            + marker
+            + "\n{% endfor %}"
+        )
+        with contextlib.redirect_stdout(io.StringIO()):  # compile --inline echoes the SQL
+            compiled = run_dbt(project, ["compile", "--quiet", "--inline", inline, "--target-path", DBT_TARGET_PATH])
+        statements = [s.strip() for s in compiled.result.results[0].node.compiled_code.split(marker) if s.strip()]
+        sql_times = []
+        for _ in range(args.runs):
+            con = duckdb.connect(str(project.warehouse_path))
+            t0 = time.perf_counter()
+            for statement in statements:
+                con.execute(statement)
+            sql_times.append(time.perf_counter() - t0)
+            rows = con.execute(
+                "SELECT count(*) FROM dango.dango_schema_changes WHERE run_id = 'bench-sql' AND severity = 'breaking'"
+            ).fetchone()[0]
+            con.close()
+            assert rows == 20, rows
+
+        # 3. In-process check (dbt run-operation in this process + reading the verdict).
+        inproc = []
+        for _ in range(args.runs):
+            t0 = time.perf_counter()
+            check(project)
+            inproc.append(time.perf_counter() - t0)
+
+        print(f"sql check (the macro's {len(statements)} statements on DuckDB): {median_s(sql_times)}")
+        print(f"in-process check (dbt run-operation + read):            {median_s(inproc)}")
+        print(f"CLI end to end (dango drift check --json):               {median_s(cli)}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

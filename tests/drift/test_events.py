@@ -1,0 +1,65 @@
+"""The drift event names what is broken, what was skipped and how to accept; the gate's skip reason says the same."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+def _report():
+    from airflow_provider_dango.drift import Change, DriftReport
+
+    return DriftReport(
+        run_id="r1",
+        changes=[
+            Change("raw_shop", "orders", "customer_id", "type_changed", "breaking", "BIGINT", "INTEGER", None),
+            Change("raw_shop", "customers", "tier", "column_added", "additive", None, "VARCHAR", None),
+        ],
+        blocked_sources=["shop"],
+        source_of_schema={"raw_shop": "shop"},
+    )
+
+
+def test_breaking_event_names_skipped_models_and_accept_command(built_shop: Path) -> None:
+    from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.drift import drift_event, load_manifest_models
+
+    project = load_project(built_shop)
+    skipped = load_manifest_models(project, ["shop"])
+    assert skipped == ["daily_revenue", "dim_customers", "fct_orders", "stg_customers", "stg_orders"]
+    event = drift_event(project, _report(), "shop_daily", ["shop"], skipped)
+    assert event["event"] == "schema_drift_detected"
+    assert event["severity"] == "error"
+    assert "dango drift accept shop" in event["error"]
+    assert event["metadata"]["skipped_models"] == skipped
+    assert "raw_shop.orders.customer_id type_changed (BIGINT -> INTEGER)" in event["details"]
+
+
+def test_additive_event_is_info_and_first_sight_is_silent(built_shop: Path) -> None:
+    from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.drift import DriftReport, drift_event
+
+    project = load_project(built_shop)
+    report = _report()
+    report.changes = report.changes[1:]
+    report.blocked_sources = []
+    event = drift_event(project, report, "shop_daily", ["shop"], [])
+    assert event["severity"] == "info" and event["error"] is None
+    assert drift_event(project, DriftReport(run_id="r2", baselined=["raw_shop.orders"]), None, ["shop"], []) is None
+
+
+@pytest.mark.parametrize(
+    ("sources", "skipped"),
+    [({"shop"}, True), ({"crm"}, False), ({"crm", "shop"}, True)],
+)
+def test_gate_reason(sources: set[str], skipped: bool) -> None:
+    from airflow_provider_dango.drift import describe_block
+
+    result = {"blocked_sources": ["shop"], "changes": [c.as_json() for c in _report().changes]}
+    reason = describe_block(result, sources)
+    assert (reason is not None) == skipped
+    if reason:
+        assert "raw_shop.orders.customer_id type_changed (BIGINT -> INTEGER)" in reason
+        assert "`dango drift accept shop`" in reason
+        assert "tier" not in reason  # additive changes are not why it is skipped
