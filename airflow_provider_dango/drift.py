@@ -270,12 +270,13 @@ def check_statements(project: DangoProject, scope: dict[str, Any]) -> list[str] 
     return statements
 
 
-def _run_check(project: DangoProject, scope: dict[str, Any], run_id: str) -> None:
-    """DuckDB: the macro's compiled statements in one transaction, without starting dbt. Else: the macro via dbt."""
+def _run_check(project: DangoProject, scope: dict[str, Any], run_id: str, mapping: dict[str, str]) -> DriftReport:
+    """DuckDB: the macro's compiled statements in one transaction, without starting dbt, and the verdict read on the
+    same connection. Else: the macro via dbt run-operation, then the verdict."""
     statements = check_statements(project, scope) if _duckdb_profile(project) else None
     if statements is None:
         _run_macro(project, "drift_check", {**scope, "run_id": run_id})
-        return
+        return read_report(project, run_id, mapping)
     literal = "'" + run_id.replace("'", "''") + "'"
     token = f"'{RUN_ID_TOKEN}'"
     with connect(project.warehouse_path) as con:
@@ -287,6 +288,7 @@ def _run_check(project: DangoProject, scope: dict[str, Any], run_id: str) -> Non
             con.execute("ROLLBACK")
             raise
         con.execute("COMMIT")
+        return _report_from(con, run_id, mapping)
 
 
 def check(
@@ -304,8 +306,7 @@ def check(
     scope: dict[str, Any] = {}
     if sources is not None:
         scope["schemas"] = sorted({s for name in sources for s in schemas_of_source(project, name, manifest)})
-    _run_check(project, scope, run_id)
-    return read_report(project, run_id, schema_sources(project, manifest))
+    return _run_check(project, scope, run_id, schema_sources(project, manifest))
 
 
 def accept(project: DangoProject, sources: list[str] | None = None, accept_all: bool = False) -> list[str]:
@@ -334,12 +335,16 @@ def read_report(project: DangoProject, run_id: str, mapping: dict[str, str] | No
     """The verdict the macro wrote for `run_id`."""
     mapping = mapping if mapping is not None else schema_sources(project, _manifest_or_none(project))
     with connect(project.warehouse_path, read_only=True) as con:
-        rows = con.execute(
-            "SELECT table_schema, table_name, column_name, change, severity, old_type, new_type, rename_of, note "
-            f"FROM {quote_ident(META_SCHEMA)}.{quote_ident(CHANGES_TABLE)} WHERE run_id = ? "
-            "ORDER BY table_schema, table_name, column_name NULLS FIRST, change",
-            [run_id],
-        ).fetchall()
+        return _report_from(con, run_id, mapping)
+
+
+def _report_from(con: Any, run_id: str, mapping: dict[str, str]) -> DriftReport:
+    rows = con.execute(
+        "SELECT table_schema, table_name, column_name, change, severity, old_type, new_type, rename_of, note "
+        f"FROM {quote_ident(META_SCHEMA)}.{quote_ident(CHANGES_TABLE)} WHERE run_id = ? "
+        "ORDER BY table_schema, table_name, column_name NULLS FIRST, change",
+        [run_id],
+    ).fetchall()
     report = DriftReport(run_id=run_id, source_of_schema={})
     for schema, table, column, change, severity, old, new, rename_of, note in rows:
         report.source_of_schema[schema] = source_of(schema, mapping)
