@@ -266,7 +266,9 @@ def check_statements(project: DangoProject, scope: dict[str, Any]) -> list[str] 
         return None
     statements = [part.strip() for part in code.split(marker) if part.strip()]
     cache_path.parent.mkdir(parents=True, exist_ok=True)
-    cache_path.write_text(json.dumps({"key": key, "statements": statements}), encoding="utf-8")
+    tmp = cache_path.with_name(f"{cache_path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp.write_text(json.dumps({"key": key, "statements": statements}), encoding="utf-8")
+    tmp.replace(cache_path)  # atomic: parallel tasks never read half a file
     return statements
 
 
