@@ -138,8 +138,9 @@ def summarize(project: Any, dag_run: Any) -> None:
             ).fetchone()[0]
     table("Rows loaded by dlt", ["source", "table", "rows"], [list(r) for r in loads], right={2})
     states = task_states(dag_run)
-    runs = {k: v for k, v in states.items() if k.startswith("dbt.") and k.endswith(".run")}
-    tests = {k: v for k, v in states.items() if k.startswith("dbt.") and k.endswith(".test")}
+    # Cosmos names a model's task `<model>.run` inside a per-model group, or `<model>_run` when it has no tests.
+    runs = {k: v for k, v in states.items() if k.startswith("dbt.") and k.endswith(("_run", ".run"))}
+    tests = {k: v for k, v in states.items() if k.startswith("dbt.") and k.endswith((".test", "_test"))}
     ok_runs = sum(v == "success" for v in runs.values())
     ok_tests = sum(v == "success" for v in tests.values())
     console.print(f"dbt: {ok_runs}/{len(runs)} models built, {ok_tests}/{len(tests)} model test groups passed")
