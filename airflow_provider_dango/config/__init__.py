@@ -223,8 +223,16 @@ def _schedule_problems(
 
 
 def _overlap_warnings(doc: YamlDocument, indexed: list[tuple[int, Schedule]]) -> list[Problem]:
-    """Dango's warning: two enabled schedules of one source firing within 60 s of each other."""
+    """Dango's warning: two enabled schedules of one source firing within 60 s of each other (next 10 firings)."""
     from croniter import croniter
+
+    firings: dict[str, list[float]] = {}
+
+    def next_times(cron: str) -> list[float]:
+        if cron not in firings:
+            it = croniter(cron, 0.0)
+            firings[cron] = [it.get_next(float) for _ in range(10)]
+        return firings[cron]
 
     warnings: list[Problem] = []
     by_source: dict[str, list[tuple[int, Schedule]]] = {}
@@ -235,12 +243,11 @@ def _overlap_warnings(doc: YamlDocument, indexed: list[tuple[int, Schedule]]) ->
     for src, items in by_source.items():
         for a in range(len(items)):
             for b in range(a + 1, len(items)):
-                (_ia, sa), (ib, sb) = items[a], items[b]
-                ta = croniter(sa.cron).all_next(float)
-                tb = croniter(sb.cron).all_next(float)
-                times_a = [next(ta) for _ in range(10)]
-                times_b = [next(tb) for _ in range(10)]
-                if any(abs(x - y) < 60 for x in times_a for y in times_b):
+                (_, sa), (ib, sb) = items[a], items[b]
+                if sa.timezone != sb.timezone:
+                    continue  # compared in one fixed reference frame, so only same-zone pairs are meaningful
+                times_b = next_times(sb.cron or "")
+                if any(abs(x - y) < 60 for x in next_times(sa.cron or "") for y in times_b):
                     warnings.append(
                         doc.problem(
                             ("schedules", ib, "cron"),
