@@ -2,12 +2,12 @@
 
 Tables (one row per key; later events for the same key update that row, nothing is ever duplicated):
 
-| table                       | key                                                   | written by                     |
-|-----------------------------|-------------------------------------------------------|---------------------------|
-| dango_audit_dag_runs        | dag_id, run_id                                        | listener (DAG run end)         |
-| dango_audit_task_runs       | dag_id, run_id, task_id, map_index, try_number        | listener (task start / end)    |
-| dango_audit_dbt_results     | dag_id, run_id, task_id, try_number, unique_id        | Cosmos callback (run_results)  |
-| dango_audit_check_results   | run_id, check_name, target                            | `record_check_result`          |
+| table                     | key                                            | written by                    |
+|---------------------------|------------------------------------------------|-------------------------------|
+| dango_audit_dag_runs      | dag_id, run_id                                 | listener (DAG run end)        |
+| dango_audit_task_runs     | dag_id, run_id, task_id, map_index, try_number | listener (task start / end)   |
+| dango_audit_dbt_results   | dag_id, run_id, task_id, try_number, unique_id | Cosmos callback (run_results) |
+| dango_audit_check_results | run_id, check_name, target                     | `record_check_result`         |
 
 The column lists here are the contract the dbt package's audit views read (`macros/audit/audit_columns.sql` holds
 the same list for the empty fallback; tests/audit checks they agree).
