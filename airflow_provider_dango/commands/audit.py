@@ -1,0 +1,173 @@
+"""`dango audit ...`: the audit trail in the warehouse (flush the spool, build and read the curated views)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from airflow_provider_dango.commands.output import console, err_console, print_json, table
+
+SUMMARY_COLUMNS = [
+    ("started_at", "started"),
+    ("schedule", "schedule"),
+    ("status", "status"),
+    ("duration_s", "secs"),
+    ("rows_loaded", "rows"),
+    ("tests_passed", "tests ok"),
+    ("tests_failed", "failed"),
+    ("tests_warned", "warned"),
+    ("drift_findings", "drift"),
+    ("pii_findings", "pii"),
+    ("monitor_findings", "monitors"),
+    ("verdict", "verdict"),
+]
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser("audit", help="audit trail: runs, tasks, dbt results and checks in the warehouse")
+    sub = p.add_subparsers(dest="audit_command", required=True)
+    f = sub.add_parser("flush", parents=[common], help="write spooled audit events to the warehouse now")
+    f.add_argument("--wait", type=float, default=60.0, metavar="SECONDS", help="wait for the warehouse lock")
+    f.set_defaults(func=run_flush)
+    r = sub.add_parser("runs", parents=[common], help="recent DAG runs (vw_run_summary)")
+    r.add_argument("--limit", type=int, default=10)
+    r.add_argument("--build", action="store_true", help="flush and (re)build the audit views first")
+    r.add_argument("--json", action="store_true", help="machine-readable output")
+    r.set_defaults(func=run_runs)
+    x = sub.add_parser("failures", parents=[common], help="failures of the last 7 days (vw_recent_failures)")
+    x.add_argument("--limit", type=int, default=20)
+    x.add_argument("--build", action="store_true", help="flush and (re)build the audit views first")
+    x.add_argument("--json", action="store_true", help="machine-readable output")
+    x.set_defaults(func=run_failures)
+    v = sub.add_parser("views", parents=[common], help="build the audit views (dbt run --select tag:dango_audit)")
+    v.add_argument("--build", action="store_true", default=True, help=argparse.SUPPRESS)
+    v.set_defaults(func=run_views)
+
+
+def _project(args: argparse.Namespace) -> Any:
+    from airflow_provider_dango.config import load_project
+
+    return load_project(args.project_dir)
+
+
+def run_flush(args: argparse.Namespace) -> int:
+    from airflow_provider_dango.audit import flush
+
+    result = flush(_project(args), wait_s=args.wait)
+    if result.error:
+        err_console.print(f"error: {result.error} ({result.pending} events kept in the spool)", markup=False)
+        return 1
+    if result.busy:
+        err_console.print(f"warehouse busy: {result.pending} events kept in the spool", markup=False)
+        return 1
+    console.print(f"{result.written} audit events written, {result.purged} rows past retention removed")
+    return 0
+
+
+def _prepare(project: Any, build: bool) -> None:
+    if build:
+        from airflow_provider_dango.audit import flush
+        from airflow_provider_dango.audit.views import build_views
+
+        flush(project, wait_s=60)
+        with console.status("building the audit views (dbt run --select tag:dango_audit)..."):
+            build_views(project)
+
+
+def run_views(args: argparse.Namespace) -> int:
+    project = _project(args)
+    _prepare(project, True)
+    console.print("audit views built: vw_run_summary, vw_recent_failures, vw_check_history_9d")
+    return 0
+
+
+def _cell(value: Any) -> Any:
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, float):
+        return f"{value:.0f}"
+    return "" if value is None else value
+
+
+def run_runs(args: argparse.Namespace) -> int:
+    from airflow_provider_dango.audit.views import ViewsNotBuiltError, read_view
+
+    project = _project(args)
+    _prepare(project, args.build)
+    try:
+        rows = read_view(project, "vw_run_summary", limit=args.limit, order_by="started_at DESC")
+    except ViewsNotBuiltError as exc:
+        err_console.print(f"error: {exc}", markup=False)
+        return 1
+    if args.json:
+        print_json({"runs": rows})
+        return 0
+    print_summary(rows)
+    return 0
+
+
+def print_summary(rows: list[dict[str, Any]], title: str = "DAG runs (vw_run_summary)") -> None:
+    table(
+        title,
+        [h for _, h in SUMMARY_COLUMNS],
+        [[_cell(r[c]) for c, _ in SUMMARY_COLUMNS] for r in rows],
+        right={3, 4, 5, 6, 7, 8, 9, 10},
+    )
+
+
+def run_failures(args: argparse.Namespace) -> int:
+    from airflow_provider_dango.audit.views import ViewsNotBuiltError, read_view
+
+    project = _project(args)
+    _prepare(project, args.build)
+    try:
+        rows = read_view(project, "vw_recent_failures", limit=args.limit, order_by="failed_at DESC")
+    except ViewsNotBuiltError as exc:
+        err_console.print(f"error: {exc}", markup=False)
+        return 1
+    if args.json:
+        print_json({"failures": rows})
+        return 0
+    table(
+        "Failures, last 7 days (vw_recent_failures)",
+        ["when", "severity", "what", "item", "error", "tries"],
+        [
+            [
+                _cell(r["failed_at"]),
+                r["severity"],
+                r["failure_kind"],
+                r["failed_item"],
+                (r["error_text"] or "")[:80],
+                r["tries"],
+            ]
+            for r in rows
+        ],
+        right={5},
+    )
+    return 0
+
+
+def demo_section(project: Any, dag: Any, dag_run: Any, console: Any) -> None:
+    """After the demo run: what the audit trail recorded, and the run as the on-call view shows it."""
+    from airflow_provider_dango.audit import flush
+    from airflow_provider_dango.audit.views import build_views, read_view, table_counts
+
+    console.print("\n[bold]Audit trail[/] (dango.dango_audit_* in the warehouse)")
+    result = flush(project, wait_s=60)
+    if result.pending:
+        console.print(f"{result.pending} audit events still spooled: {result.error or 'warehouse busy'}")
+    counts = table_counts(project)
+    console.print("  " + ", ".join(f"{t.removeprefix('dango_audit_')}: {n}" for t, n in counts.items()))
+    try:
+        with console.status("building the audit views (dbt run --select tag:dango_audit)..."):
+            build_views(project)
+        rows = read_view(project, "vw_run_summary", where="run_id = ?", params=[dag_run.run_id], limit=1)
+    except Exception as exc:  # the demo goes on; say what is missing
+        console.print(f"audit views not available: {exc}")
+        return
+    print_summary(rows, title="This run, as vw_run_summary shows it")
+    days = project.settings.airflow.audit_retention_days
+    console.print(
+        f"Kept {days} days (airflow.audit_retention_days). On call: "
+        "`dango audit runs`, `dango audit failures`, or query vw_recent_failures / vw_check_history_9d."
+    )
