@@ -86,6 +86,8 @@ def _cell(value: Any) -> Any:
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, float):
         return f"{value:.0f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
     return "" if value is None else value
 
 
@@ -106,13 +108,15 @@ def run_runs(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_summary(rows: list[dict[str, Any]], title: str = "DAG runs (vw_run_summary)") -> None:
-    table(
-        title,
-        [h for _, h in SUMMARY_COLUMNS],
-        [[_cell(r[c]) for c, _ in SUMMARY_COLUMNS] for r in rows],
-        right={3, 4, 5, 6, 7, 8, 9, 10},
-    )
+def print_summary(rows: list[dict[str, Any]], title: str = "DAG runs (vw_run_summary)", out: Any = None) -> None:
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    for i, (_, header) in enumerate(SUMMARY_COLUMNS):
+        t.add_column(header, justify="right" if 3 <= i <= 10 else "left", no_wrap=True)
+    for r in rows:
+        t.add_row(*[str(_cell(r[c])) for c, _ in SUMMARY_COLUMNS])
+    (out or console).print(t)
 
 
 def run_failures(args: argparse.Namespace) -> int:
@@ -165,7 +169,7 @@ def demo_section(project: Any, dag: Any, dag_run: Any, console: Any) -> None:
     except Exception as exc:  # the demo goes on; say what is missing
         console.print(f"audit views not available: {exc}")
         return
-    print_summary(rows, title="This run, as vw_run_summary shows it")
+    print_summary(rows, title="This run, as vw_run_summary shows it", out=console)
     days = project.settings.airflow.audit_retention_days
     console.print(
         f"Kept {days} days (airflow.audit_retention_days). On call: "
