@@ -88,7 +88,7 @@ def _record(tmp_dir: Path, context: Mapping[str, Any], project_dir: str | None) 
     run_results = json.loads(path.read_text(encoding="utf-8"))
     ti = context.get("ti") or context.get("task_instance")
     dag_id = getattr(ti, "dag_id", None) or ""
-    project = project_for(project_dir, None)
+    project = project_for(project_dir, None, settings_only=True)
     if project is None:
         return
     manifest = None
