@@ -79,25 +79,31 @@ def record_cosmos_run_results(tmp_project_dir: str, context: Mapping[str, Any] |
 
 
 def _record(tmp_dir: Path, context: Mapping[str, Any], project_dir: str | None) -> None:
-    from airflow_provider_dango.audit import record_dbt_results
     from airflow_provider_dango.audit.listener_core import project_for
 
-    path = tmp_dir / "target" / "run_results.json"
-    if not path.exists():
+    project = project_for(project_dir, None, settings_only=True)
+    if project is not None:
+        record_run_results_file(project, tmp_dir / "target", context)
+
+
+def record_run_results_file(project: Any, target_dir: Path, context: Mapping[str, Any], since: float = 0.0) -> None:
+    """Spool the node results of `<target_dir>/run_results.json` for the task in `context` (skipped when the file is
+    older than `since`, i.e. left over from an earlier command)."""
+    from airflow_provider_dango.audit import record_dbt_results
+
+    path = target_dir / "run_results.json"
+    if not path.exists() or path.stat().st_mtime < since:
         return
     run_results = json.loads(path.read_text(encoding="utf-8"))
     ti = context.get("ti") or context.get("task_instance")
     dag_id = getattr(ti, "dag_id", None) or ""
-    project = project_for(project_dir, None, settings_only=True)
-    if project is None:
-        return
     manifest = None
     try:
         from airflow_provider_dango.cosmos_glue import load_manifest_cached
 
         manifest = load_manifest_cached(project)
     except Exception:
-        local = tmp_dir / "target" / "manifest.json"
+        local = target_dir / "manifest.json"
         manifest = json.loads(local.read_text(encoding="utf-8")) if local.exists() else None
     rows = dbt_result_rows(
         run_results,

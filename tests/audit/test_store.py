@@ -123,3 +123,71 @@ def test_dbt_fallback_columns_match_the_tables() -> None:
         block = re.search(rf"'{table}': \[(.*?)\]", macro, re.S)
         assert block, f"{table} missing from audit_columns()"
         assert re.findall(r"\('(\w+)',", block.group(1)) == [c for c, _ in columns], table
+
+
+def test_run_results_file_is_recorded_with_severity_unless_stale(shop_project: Path) -> None:
+    import json
+    import time
+    from types import SimpleNamespace
+
+    from airflow_provider_dango.audit.dbt_results import record_run_results_file
+
+    project = load_project(shop_project)
+    manifest = {
+        "nodes": {
+            "test.shop.t1": {
+                "name": "t1",
+                "resource_type": "test",
+                "tags": [],
+                "config": {"severity": "warn"},
+                "attached_node": "model.shop.m",
+            },
+            "model.shop.m": {"name": "m", "resource_type": "model", "tags": ["critical"], "config": {}},
+        }
+    }
+    project.manifest_path.parent.mkdir(parents=True, exist_ok=True)
+    project.manifest_path.write_text(json.dumps(manifest))
+    target = shop_project / "dbt" / "target"
+    (target / "run_results.json").write_text(
+        json.dumps(
+            {
+                "results": [
+                    {
+                        "unique_id": "test.shop.t1",
+                        "status": "warn",
+                        "failures": 3,
+                        "message": "Got 3 results",
+                        "execution_time": 0.1,
+                    },
+                    {
+                        "unique_id": "model.shop.m",
+                        "status": "error",
+                        "failures": None,
+                        "message": "Binder Error",
+                        "execution_time": 1,
+                    },
+                ]
+            }
+        )
+    )
+    ti = SimpleNamespace(dag_id="dango_x", run_id="r1", task_id="dbt", try_number=1)
+    record_run_results_file(project, target, {"ti": ti, "run_id": "r1"}, since=time.time() + 60)
+    assert spool.count(project.warehouse_path) == 0, "a run_results.json older than the command is ignored"
+    record_run_results_file(project, target, {"ti": ti, "run_id": "r1"})
+    flush(project)
+    rows = _rows(project, "dango_audit_dbt_results")
+    assert [(r[5], r[6], r[7], r[8], r[12], r[13]) for r in rows] == [
+        ("m", "model", "error", None, "critical", None),
+        ("t1", "test", "warn", 3, "warn", "model.shop.m"),
+    ]
+
+
+def test_shop_builds_the_audit_views_before_any_audit_table_exists(shop_project: Path) -> None:
+    from airflow_provider_dango.audit.views import VIEWS, build_views, read_view
+    from airflow_provider_dango.dbt import build_manifest
+
+    project = load_project(shop_project)
+    build_manifest(project)
+    build_views(project)  # no dango_audit_* table, no load_stats yet
+    for view in VIEWS:
+        assert read_view(project, view) == []
