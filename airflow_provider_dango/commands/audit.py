@@ -7,21 +7,6 @@ from typing import Any
 
 from airflow_provider_dango.commands.output import console, err_console, print_json, table
 
-SUMMARY_COLUMNS = [
-    ("started_at", "started"),
-    ("schedule", "schedule"),
-    ("status", "status"),
-    ("duration_s", "secs"),
-    ("rows_loaded", "rows"),
-    ("tests_passed", "tests ok"),
-    ("tests_failed", "failed"),
-    ("tests_warned", "warned"),
-    ("drift_findings", "drift"),
-    ("pii_findings", "pii"),
-    ("monitor_findings", "monitors"),
-    ("verdict", "verdict"),
-]
-
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p = subparsers.add_parser("audit", help="audit trail: runs, tasks, dbt results and checks in the warehouse")
@@ -111,12 +96,51 @@ def run_runs(args: argparse.Namespace) -> int:
 def print_summary(rows: list[dict[str, Any]], title: str = "DAG runs (vw_run_summary)", out: Any = None) -> None:
     from rich.table import Table
 
-    t = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
-    for i, (_, header) in enumerate(SUMMARY_COLUMNS):
-        t.add_column(header, justify="right" if 3 <= i <= 10 else "left", no_wrap=True)
+    t = Table(
+        title=title,
+        title_justify="left",
+        caption="tests: passed/failed/warned; findings: drift + PII + monitors + freshness",
+        caption_justify="left",
+        show_edge=False,
+        pad_edge=False,
+    )
+    for header in ("started", "schedule", "status", "secs", "rows", "tests", "findings", "verdict"):
+        t.add_column(header, justify="right" if header in ("secs", "rows") else "left", no_wrap=header != "verdict")
     for r in rows:
-        t.add_row(*[str(_cell(r[c])) for c, _ in SUMMARY_COLUMNS])
+        findings = sum(r[k] for k in ("drift_findings", "pii_findings", "monitor_findings", "freshness_findings"))
+        started = r["started_at"].strftime("%m-%d %H:%M") if r["started_at"] else ""
+        t.add_row(
+            started,
+            str(r["schedule"] or r["dag_id"]),
+            str(r["status"]),
+            str(_cell(r["duration_s"])),
+            str(_cell(r["rows_loaded"])),
+            f"{r['tests_passed']}/{r['tests_failed']}/{r['tests_warned']}",
+            str(findings),
+            str(r["verdict"]),
+        )
     (out or console).print(t)
+
+
+def print_run(r: dict[str, Any], out: Any) -> None:
+    """One run of vw_run_summary, in a few lines that fit a narrow terminal."""
+    colour = {"ok": "green", "running": "yellow"}.get(r["verdict"], "red" if "CRITICAL" in r["verdict"] else "yellow")
+    out.print(
+        f"This run, as vw_run_summary shows it: [bold]{r['schedule']}[/] {r['status']} in {_cell(r['duration_s'])} s"
+        f" -> [{colour}]{r['verdict']}[/]"
+    )
+    out.print(
+        f"  loaded {_cell(r['rows_loaded'])} rows · models {r['models_built']} built, {r['models_failed']} failed"
+    )
+    out.print(
+        f"  tests {r['tests_passed']} passed, {r['tests_failed']} failed, {r['tests_warned']} warned"
+        f" · critical problems {r['critical_problems']}"
+    )
+    out.print(
+        f"  findings: drift {r['drift_findings']} · PII {r['pii_findings']} · monitors {r['monitor_findings']}"
+        f" · freshness {r['freshness_findings']}"
+    )
+    out.print(f"  {r['run_url']}", markup=False, soft_wrap=True)
 
 
 def run_failures(args: argparse.Namespace) -> int:
@@ -169,9 +193,10 @@ def demo_section(project: Any, dag: Any, dag_run: Any, console: Any) -> None:
     except Exception as exc:  # the demo goes on; say what is missing
         console.print(f"audit views not available: {exc}")
         return
-    print_summary(rows, title="This run, as vw_run_summary shows it", out=console)
+    if not rows:
+        console.print(f"vw_run_summary has no row for {dag_run.run_id} yet")
+        return
+    print_run(rows[0], console)
     days = project.settings.airflow.audit_retention_days
-    console.print(
-        f"Kept {days} days (airflow.audit_retention_days). On call: "
-        "`dango audit runs`, `dango audit failures`, or query vw_recent_failures / vw_check_history_9d."
-    )
+    console.print(f"Audit rows are kept {days} days (airflow.audit_retention_days).")
+    console.print("On call: `dango audit runs`, `dango audit failures`, vw_recent_failures, vw_check_history_9d.")

@@ -136,6 +136,7 @@ def test_demo_section_prints_the_run(audited_run: dict[str, Any]) -> None:
     demo_section(audited_run["project"], audited_run["dag"], audited_run["dag_run"], console)
     text = console.export_text()
     assert "CRITICAL: look now" in text and "shop_daily" in text
+    assert "tests 12 passed, 1 failed, 1 warned" in text and "monitors 1" in text
     assert "dag_runs: 1," in text and "check_results: 2" in text
 
 
