@@ -173,8 +173,11 @@ def test_a_listener_that_cannot_write_does_not_fail_the_task(airflow_db: Path, s
         attempts: list[bool] = []
         real_record = listener.record_task_run
         mp.setattr(listener, "record_task_run", lambda *a, **k: attempts.append(real_record(*a, **k)))
-        dag = DagBag(dag_folder=str(probe)).dags["dango_audit_probe"]
-        dag_run = dag.test()
+        try:
+            dag = DagBag(dag_folder=str(probe)).dags["dango_audit_probe"]
+            dag_run = dag.test()
+        finally:
+            probe.unlink()  # the DAGs folder is shared by the whole test session
     assert str(dag_run.state) == "success"
     assert marker.read_text() == "done"
     assert attempts and not any(attempts), "the listener ran for the task and every write failed"
