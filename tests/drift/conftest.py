@@ -30,7 +30,7 @@ sources:
     args: {customers: 40, days: 5}
     tables: [customers, orders]
   - name: crm
-    function: pipelines.crm_source:crm
+    function: crm_pipeline:crm
 """
 
 SCHEDULES_YML = """schedules:
@@ -70,7 +70,8 @@ def two_sources(tmp_path: Path) -> Path:
     from airflow_provider_dango.dbt import build_manifest
 
     root = copy_project(tmp_path / "shop2")
-    (root / "pipelines" / "crm_source.py").write_text(CRM_SOURCE, encoding="utf-8")
+    # Its own top-level module: other projects' `pipelines` packages imported earlier in the process are not involved.
+    (root / "crm_pipeline.py").write_text(CRM_SOURCE, encoding="utf-8")
     (root / ".dango" / "sources.yml").write_text(SOURCES_YML, encoding="utf-8")
     (root / ".dango" / "schedules.yml").write_text(SCHEDULES_YML, encoding="utf-8")
     (root / "dbt" / "models" / "staging" / "_crm_sources.yml").write_text(CRM_DBT_SOURCES, encoding="utf-8")
