@@ -13,8 +13,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# soft_wrap: long lines (paths, FILE:LINE messages) stay one line, so they can be grepped and copied.
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def table(title: str | None, columns: list[str], rows: list[list[Any]], right: set[int] | None = None) -> None:

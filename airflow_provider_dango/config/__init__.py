@@ -128,10 +128,10 @@ class DangoProject:
             for p in added:
                 if p in sys.path:
                     sys.path.remove(p)
-            for key in [k for k in sys.modules if any(k == n or k.startswith(n + ".") for n in set_aside)]:
-                if key not in set_aside:
-                    sys.modules.pop(key, None)
-            sys.modules.update(set_aside)
+            # The project's modules stay imported (dlt looks its sources' modules up by name later); the packages
+            # set aside come back only where the project did not replace them.
+            for key, module in set_aside.items():
+                sys.modules.setdefault(key, module)
 
 
 def _read(path: Path, root: Path, problems: list[Problem]) -> YamlDocument | None:

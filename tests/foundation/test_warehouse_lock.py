@@ -7,6 +7,7 @@ import multiprocessing as mp
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -89,26 +90,29 @@ def test_lock_waits_instead_of_failing(tmp_path: Path) -> None:
 
     path = tmp_path / "w.duckdb"
     ctx = mp.get_context("spawn")
-    holder = ctx.Process(target=_hold_lock, args=(str(path), 1.5))
+    held = ctx.Event()
+    holder = ctx.Process(target=_hold_lock, args=(str(path), 1.5, held))
     holder.start()
-    time.sleep(0.8)  # the other process now holds the lock
+    assert held.wait(60)  # the other process now holds the lock for 1.5 s
     t0 = time.monotonic()
     with connect(path) as con:
         con.execute("CREATE TABLE t AS SELECT 1 AS x")
-    assert time.monotonic() - t0 > 0.3  # it waited for the holder instead of failing
+    assert time.monotonic() - t0 > 0.5  # it waited for the holder instead of failing
     holder.join()
-    holder = ctx.Process(target=_hold_lock, args=(str(path), 3))
+    held.clear()
+    holder = ctx.Process(target=_hold_lock, args=(str(path), 3, held))
     holder.start()
-    time.sleep(0.8)
+    assert held.wait(60)
     with pytest.raises(WarehouseBusyError, match="stayed locked"), warehouse_lock(path, timeout_s=0.5):
         pass
     holder.join()
 
 
-def _hold_lock(path: str, seconds: float) -> None:
+def _hold_lock(path: str, seconds: float, held: Any) -> None:
     from airflow_provider_dango.warehouse import warehouse_lock
 
     with warehouse_lock(Path(path)):
+        held.set()
         time.sleep(seconds)
 
 
