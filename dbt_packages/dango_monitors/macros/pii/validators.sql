@@ -116,15 +116,17 @@
      end)
 {%- endmacro %}
 
-{#- Phone: 7-15 digits (extension aside), written with a leading + or ( or with separators; dates, IPv4 addresses,
-    SSN-shaped values and plain decimals are not phone numbers. -#}
+{#- Phone: 7-15 digits (extension aside), written with a leading + or ( or with separators, or a bare national
+    number with its trunk prefix (0 then a non-zero digit, 9-11 digits: 0638571821); other bare digit strings are ids.
+    Dates, IPv4 addresses, SSN-shaped values and plain decimals are not phone numbers. -#}
 {% macro pii_phone_valid(v) -%}
     {%- set p = "regexp_replace(" ~ v ~ ", ' ?(x|ext\\.?|#) ?[0-9]{1,6}$', '')" -%}
     (length({{ dango_monitors.pii_digits(p) }}) between 7 and 15
-     and (left({{ v }}, 1) in ('+', '(') or {{ dango_monitors.pii_contains_match(p, '[ ./()-]') }})
+     and (left({{ v }}, 1) in ('+', '(') or {{ dango_monitors.pii_contains_match(p, '[ ./()-]') }}
+          or {{ dango_monitors.pii_full_match(p, '0[1-9][0-9]{7,9}') }})
      and length(replace({{ v }}, '(', '')) = length(replace({{ v }}, ')', ''))
      and not {{ dango_monitors.pii_full_match(p, '[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{2,4}') }}
-     and not {{ dango_monitors.pii_full_match(p, '[0-9]{1,3}([.][0-9]{1,3}){3}|[0-9]{3}-[0-9]{2}-[0-9]{4}|-?[0-9]+([.,][0-9]+)?') }})
+     and not {{ dango_monitors.pii_full_match(p, '[0-9]{1,3}([.][0-9]{1,3}){3}|[0-9]{3}-[0-9]{2}-[0-9]{4}|-?[0-9]+[.,][0-9]+') }})
 {%- endmacro %}
 
 {% macro pii_email_valid(v) -%}
