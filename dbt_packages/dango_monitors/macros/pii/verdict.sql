@@ -70,8 +70,23 @@
 {% macro default__pii_materialized() -%}{%- endmacro %}
 {% macro duckdb__pii_materialized() -%} materialized {%- endmacro %}
 
+{#- Long format: one row per non-null (column, value) of the sample, so each detector is written once per entity
+    however many columns the table has (the query stays small and quick to plan). -#}
+{% macro pii_unpivot(source, aliases) -%}
+    {{ return(adapter.dispatch('pii_unpivot', 'dango_monitors')(source, aliases)) }}
+{%- endmacro %}
+{% macro default__pii_unpivot(source, aliases) -%}
+    {%- for a in aliases %}
+    select '{{ a }}' as col, {{ a }} as v from {{ source }} where {{ a }} is not null
+    {%- if not loop.last %} union all{% endif %}
+    {%- endfor %}
+{%- endmacro %}
+{% macro duckdb__pii_unpivot(source, aliases) -%}
+    select col, v from {{ source }} unpivot (v for col in ({{ aliases | join(', ') }}))
+{%- endmacro %}
+
 {#- The verdict query for one relation.
-    relation: a dbt Relation; table_label: 'schema.table' as reported; columns: string column names;
+    relation: a dbt Relation (or quoted name); table_label: 'schema.table' as reported; columns: string column names;
     row_count: rows in the table (none for views); overrides: relation of dango_pii_overrides or none. -#}
 {% macro pii_verdict_sql(relation, table_label, columns, full=false, sample_rows=none, seed=none, row_count=none, overrides=none) -%}
     {%- set entities = dango_monitors.pii_entities() -%}
@@ -84,71 +99,83 @@
     {%- set min_contains = dango_monitors.pii_setting('dango_pii_min_contains_prevalence') -%}
     {%- set table_name = table_label.split('.')[-1] -%}
     {%- set select_list = [] -%}
+    {%- set aliases = [] -%}
     {%- for col in columns -%}
         {%- do select_list.append(dango_monitors.quote_ident(col) ~ ' as c' ~ loop.index0) -%}
+        {%- do aliases.append('c' ~ loop.index0) -%}
     {%- endfor -%}
 with sampled as (
     {{ dango_monitors.pii_sample_from(relation, select_list | join(', '), full, sample_rows, seed, row_count) }}
 ),
+long_values as (
+    {{ dango_monitors.pii_unpivot('sampled', aliases) }}
+),
 flags as (
     select
-    {%- for col in columns %}{% set i = loop.index0 %}{% set v = 'c' ~ i %}
-        {{ v }},
-        {%- for e in entities %}{% set j = loop.index0 %}
-        case when {{ dango_monitors.pii_render(e.prefilter, v) }} and {{ dango_monitors.pii_full_match(v, e.pattern) }}
-             then case when {{ dango_monitors.pii_render(e.validator, v) }} then 2 else 1 end else 0 end as f{{ i }}_{{ j }},
+        col,
+        v
+    {%- for e in entities %}{% set j = loop.index0 %}
+        , case when {{ dango_monitors.pii_render(e.prefilter, 'v') }} and {{ dango_monitors.pii_full_match('v', e.pattern) }}
+               then case when {{ dango_monitors.pii_render(e.validator, 'v') }} then 2 else 1 end else 0 end as f{{ j }}
         {%- if e.contains_pattern %}
-        case when {{ dango_monitors.pii_render(e.contains_prefilter, v) }} and {{ dango_monitors.pii_contains_match(v, e.contains_pattern) }}
-             then 1 else 0 end as k{{ i }}_{{ j }},
+        , case when {{ dango_monitors.pii_render(e.contains_prefilter, 'v') }} and {{ dango_monitors.pii_contains_match('v', e.contains_pattern) }}
+               then 1 else 0 end as k{{ j }}
         {%- endif %}
-        {%- endfor %}
     {%- endfor %}
-        1 as one
-    from sampled
+    from long_values
 ),
-agg as {{ dango_monitors.pii_materialized() }} (
+agg as (
     select
-        count(*) as n_rows
-    {%- for col in columns %}{% set i = loop.index0 %}
-        , count(c{{ i }}) as n{{ i }}
-        {%- for e in entities %}{% set j = loop.index0 %}
-        , sum(case when f{{ i }}_{{ j }} >= 1 then 1 else 0 end) as s{{ i }}_{{ j }}
-        , sum(case when f{{ i }}_{{ j }} = 2 then 1 else 0 end) as v{{ i }}_{{ j }}
-        , min(case when f{{ i }}_{{ j }} = 2 then c{{ i }} end) as x{{ i }}_{{ j }}
+        col,
+        count(*) as non_null
+    {%- for e in entities %}{% set j = loop.index0 %}
+        , sum(case when f{{ j }} >= 1 then 1 else 0 end) as s{{ j }}
+        , sum(case when f{{ j }} = 2 then 1 else 0 end) as v{{ j }}
+        , min(case when f{{ j }} = 2 then v end) as x{{ j }}
         {%- if e.contains_pattern %}
-        , sum(k{{ i }}_{{ j }}) as h{{ i }}_{{ j }}
-        , min(case when k{{ i }}_{{ j }} = 1 then c{{ i }} end) as y{{ i }}_{{ j }}
+        , sum(k{{ j }}) as h{{ j }}
+        , min(case when k{{ j }} = 1 then v end) as y{{ j }}
         {%- endif %}
-        {%- endfor %}
     {%- endfor %}
     from flags
+    group by col
+),
+scanned_columns as (
+    {#- Every scanned column, with its name and one column-name hint per entity; absent from agg = only NULLs. -#}
+    {%- for col in columns %}
+    select '{{ aliases[loop.index0] }}' as col, {{ dango_monitors.pii_sql_string(col) }} as column_name
+        {%- for e in entities %}, {{ 'true' if dango_monitors.pii_column_hint(e, col, table_name) else 'false' }} as hint{{ loop.index0 }}{% endfor %}
+    {%- if not loop.last %} union all{% endif %}
+    {%- endfor %}
+),
+joined as {{ dango_monitors.pii_materialized() }} (
+    select c.*, a.* exclude (col) from scanned_columns c left join agg a on a.col = c.col
 ),
 stats as (
-    {%- set branches = [] %}
-    {%- for col in columns %}{% set i = loop.index0 %}
-        {%- for e in entities %}{% set j = loop.index0 %}
-            {%- set hint = dango_monitors.pii_column_hint(e, col, table_name) %}
-            {%- set common = dango_monitors.pii_sql_string(col) ~ " as column_name, " ~ dango_monitors.pii_sql_string(e.name) ~ " as entity, "
-                ~ ("true" if hint else "false") ~ " as hint, " ~ ("true" if e.hint_required else "false") ~ " as hint_required, "
-                ~ e.min_valid_ratio ~ " as min_valid_ratio, n_rows, n" ~ i ~ " as non_null, " %}
-            {%- do branches.append("select " ~ common ~ "'full' as match_mode, s" ~ i ~ "_" ~ j ~ " as shape_matches, v" ~ i ~ "_" ~ j
-                ~ " as matches, " ~ dango_monitors.pii_render(e.mask, 'x' ~ i ~ '_' ~ j) ~ " as example from agg") %}
-            {%- if e.contains_pattern %}
-                {%- set extracted = dango_monitors.pii_extract('y' ~ i ~ '_' ~ j, e.contains_pattern) %}
-                {%- do branches.append("select " ~ common ~ "'contains' as match_mode, h" ~ i ~ "_" ~ j ~ " as shape_matches, h" ~ i ~ "_" ~ j
-                    ~ " as matches, " ~ dango_monitors.pii_render(e.mask, extracted) ~ " as example from agg") %}
-            {%- endif %}
-        {%- endfor %}
+    {%- for e in entities %}{% set j = loop.index0 %}
+    select column_name, {{ dango_monitors.pii_sql_string(e.name) }} as entity, 'full' as match_mode, hint{{ j }} as hint,
+           {{ 'true' if e.hint_required else 'false' }} as hint_required, {{ e.min_valid_ratio }} as min_valid_ratio,
+           coalesce(non_null, 0) as non_null, coalesce(s{{ j }}, 0) as shape_matches, coalesce(v{{ j }}, 0) as matches,
+           {{ dango_monitors.pii_render(e.mask, 'x' ~ j) }} as example
+    from joined
+    {%- if e.contains_pattern %}
+    union all
+    select column_name, {{ dango_monitors.pii_sql_string(e.name) }}, 'contains', hint{{ j }}, false, 0.0,
+           coalesce(non_null, 0), coalesce(h{{ j }}, 0), coalesce(h{{ j }}, 0),
+           {{ dango_monitors.pii_render(e.mask, dango_monitors.pii_extract('y' ~ j, e.contains_pattern)) }}
+    from joined
+    {%- endif %}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
     {%- endfor %}
-    {{ branches | join('\n    union all\n    ') }}
 ),
 measured as (
     select
         *,
         case when non_null > 0 then cast(matches as double) / non_null else 0 end as prevalence,
         case when shape_matches > 0 then cast(matches as double) / shape_matches else 0 end as valid_ratio,
-        case when n_rows = 0 then 'empty table'
-             when non_null = 0 then 'no non-null values in the sample'
+        case when non_null = 0 then 'no non-null values in the sample'
              when non_null < {{ min_sample }} then 'only ' || cast(non_null as varchar) || ' non-null values in the sample (minimum {{ min_sample }})'
         end as skip_reason
     from stats
