@@ -7,7 +7,8 @@
       hint_required  the entity is only reported in columns whose name hints at it (names and birth dates look
                      like ordinary words and dates elsewhere)
       min_valid_ratio  share of pattern matches that must also validate (random SSN-shaped order numbers validate
-                       about 89% of the time, real SSNs 100%)
+                       about 89% of the time, real SSNs 100%; phone numbers only 50%, since a bare national number
+                       that fails is ambiguous rather than invalid)
       contains   also look for the entity inside free text (see pii_verdict_sql)
 -#}
 {% macro pii_entities() -%}
@@ -38,7 +39,7 @@
             'mask': "left({v}, 3) || '******' || right(" ~ dango_monitors.pii_digits('{v}') ~ ", 2)",
             'hint': '(^|_)(phone|mobile|cell|tel|telephone|fax|msisdn|handy)(_|$|no|number)',
             'hint_required': false,
-            'min_valid_ratio': 0.9,
+            'min_valid_ratio': 0.5,
         },
         {
             'name': 'CREDIT_CARD',
@@ -110,4 +111,14 @@
 
 {% macro pii_render(template, v) -%}
     {{ return(template | replace('{v}', v)) }}
+{%- endmacro %}
+
+{#- Value-level detection for one value expression: a list of the entities whose pattern matches and whose
+    validator passes (for tests and ad-hoc checks; the scan itself works per column in pii_verdict_sql). -#}
+{% macro pii_value_entities(v) -%}
+    [{%- for e in dango_monitors.pii_entities() -%}
+        case when {{ dango_monitors.pii_render(e.prefilter, v) }} and {{ dango_monitors.pii_full_match(v, e.pattern) }}
+             and {{ dango_monitors.pii_render(e.validator, v) }} then {{ dango_monitors.pii_sql_string(e.name) }} end
+        {{- ', ' if not loop.last }}
+    {%- endfor -%}]
 {%- endmacro %}
