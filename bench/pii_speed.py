@@ -33,8 +33,8 @@ COLUMNS = {
     "ip": "((r * 31) % 223 + 1) || '.' || ((r * 17) % 256) || '.' || (r % 256) || '.' || ((r * 13) % 256)",
     "iban_like": "'DE' || lpad(((r * 7) % 100)::VARCHAR, 2, '0') || lpad((r * 104729 % 100000000)::VARCHAR, 18, '0')",
     "card_like": "'4' || lpad(((r * 2654435761) % 1000000000000000)::VARCHAR, 15, '0')",
-    "ssn_like": "lpad((r % 899 + 100)::VARCHAR, 3, '0') || '-' || lpad((r % 99 + 1)::VARCHAR, 2, '0') || '-' || lpad((r % 9999 + 1)::VARCHAR, 4, '0')",
-    "notes": "CASE WHEN r % 20 = 0 THEN 'please mail user' || r || '@example.org the invoice' ELSE 'leave at the door' END",
+    "ssn_like": "(r % 899 + 100) || '-' || lpad((r % 99 + 1)::VARCHAR, 2, '0') || '-' || (r % 8999 + 1000)",
+    "notes": "CASE WHEN r % 20 = 0 THEN 'mail user' || r || '@example.org the invoice' ELSE 'leave at the door' END",
     "status": "['completed','refunded','cancelled','pending'][1 + r % 4]",
     "sku": "'SKU-' || (r % 100000)",
     "version": "(r % 7) || '.' || (r % 13) || '.' || (r % 29)",
@@ -107,7 +107,8 @@ def main() -> int:
         threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
         sampled = timed(con, sampled_sql, args.runs)
         flagged = con.execute(
-            f"SELECT column_name, entity, match_mode, round(prevalence, 3) FROM ({sampled_sql}) WHERE flagged ORDER BY 1"
+            "SELECT column_name, entity, match_mode, round(prevalence, 3) "
+            f"FROM ({sampled_sql}) WHERE flagged ORDER BY 1"
         ).fetchall()
         print(f"DuckDB {duckdb.__version__}, {threads} threads; {args.rows:,} rows x {len(cols)} string columns")
         print(
@@ -141,7 +142,8 @@ def main() -> int:
             floor_t += timed(con, floor, 1)
     fm, lm = statistics.median(full_t), statistics.median(floor_t)
     print(
-        f"full scan: median {fm:.2f} s = {cells / fm / 1e6:.1f} M cells/s  (runs: {', '.join(f'{t:.2f}' for t in full_t)})"
+        f"full scan: median {fm:.2f} s = {cells / fm / 1e6:.1f} M cells/s  "
+        f"(runs: {', '.join(f'{t:.2f}' for t in full_t)})"
     )
     print(
         f"floor (hand-written DuckDB query, same prefilters and regexes): median {lm:.2f} s = "

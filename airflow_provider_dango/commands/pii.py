@@ -98,10 +98,9 @@ def print_findings(result: Any, out: Any = None) -> None:
     else:
         t_rows = [
             [
-                f.table,
-                f.column,
+                f"{f.table}.{f.column}",
                 f.entity,
-                "inside text" if f.match_mode == "contains" else "whole value",
+                "in text" if f.match_mode == "contains" else "value",
                 f"{f.prevalence:.1%}",
                 f"{f.confidence:.2f}",
                 f.sample_size,
@@ -113,7 +112,7 @@ def print_findings(result: Any, out: Any = None) -> None:
         _table(
             out,
             f"PII findings ({'full scan' if result.full else 'sample'}, run {result.run_id})",
-            ["table", "column", "entity", "match", "prevalence", "confidence", "sample", "example", ""],
+            ["column", "entity", "match", "share", "conf.", "sample", "example", ""],
             t_rows,
         )
     reasons: dict[str, int] = {}
@@ -128,7 +127,7 @@ def print_findings(result: Any, out: Any = None) -> None:
 
 def _table(out: Any, title: str, columns: list[str], rows: list[list[Any]]) -> None:
     if out is console:
-        table(title, columns, rows, right={4, 5, 6})
+        table(title, columns, rows, right={3, 4, 5})
         return
     from rich.table import Table
 
@@ -153,7 +152,7 @@ def demo_section(project: Any, dag: Any, dag_run: Any, out: Any) -> None:
         out.print(
             f"{f.table}.notes is free text: {f.prevalence:.1%} of its values contain an email address "
             f"(the shop's customers started writing them into order notes last week), reported as "
-            f"'inside text' next to whole-value columns. Acknowledge or silence a column in "
+            f"'in text' next to whole-value columns. Acknowledge or silence a column in "
             f".dango/pii-overrides.yml (status: pii | not_pii).",
             markup=False,
         )
