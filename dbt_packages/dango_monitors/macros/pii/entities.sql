@@ -33,7 +33,7 @@
         },
         {
             'name': 'PHONE_NUMBER',
-            'prefilter': "length({v}) between 7 and 32 and (left({v}, 1) in ('+', '(') or left({v}, 1) between '0' and '9')",
+            'prefilter': "length({v}) between 7 and 32 and (left({v}, 1) in ('+', '(') or (left({v}, 1) between '0' and '9' and (left({v}, 1) = '0' or ltrim({v}, '0123456789') <> '')))",
             'pattern': "(?:\\+|\\()?[0-9][0-9 ()./-]{5,22}[0-9](?: ?(?:x|ext\\.?|#) ?[0-9]{1,6})?",
             'validator': dango_monitors.pii_phone_valid('{v}'),
             'mask': "left({v}, 3) || '******' || right(" ~ dango_monitors.pii_digits('{v}') ~ ", 2)",

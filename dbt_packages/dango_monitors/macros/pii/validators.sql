@@ -77,16 +77,39 @@
 {% macro pii_iban_valid(v) -%}
     {{ return(adapter.dispatch('pii_iban_valid', 'dango_monitors')(v)) }}
 {%- endmacro %}
-{% macro default__pii_iban_valid(v) -%}
-    {{ exceptions.raise_compiler_error("dango_monitors: IBAN validation is not implemented for adapter " ~ adapter.type() ~ "; override pii_iban_valid") }}
+
+{#- The IBAN rearranged (country and check digits moved to the end) with letters as numbers (A=10 ... Z=35). -#}
+{% macro pii_iban_digits(s) -%}
+    {%- set ns = namespace(expr='substr(' ~ s ~ ', 5) || left(' ~ s ~ ', 4)') -%}
+    {%- for letter in 'ABCDEFGHIJKLMNOPQRSTUVWXYZ' -%}
+        {%- set ns.expr = "replace(" ~ ns.expr ~ ", '" ~ letter ~ "', '" ~ (10 + loop.index0) ~ "')" -%}
+    {%- endfor -%}
+    {{ return(ns.expr) }}
 {%- endmacro %}
-{% macro duckdb__pii_iban_valid(v) -%}
+
+{#- mod 97 of a digit string of up to 72 digits, in two exact integer steps (no lambdas, no loops). -#}
+{% macro pii_mod97(d, int_type) -%}
+    (case when length({{ d }}) <= 36 then cast({{ d }} as {{ int_type }}) % 97
+          else ((cast(left({{ d }}, length({{ d }}) - 36) as {{ int_type }}) % 97) * cast('1{{ "0" * 36 }}' as {{ int_type }})
+                + cast(right({{ d }}, 36) as {{ int_type }})) % 97 end)
+{%- endmacro %}
+
+{% macro pii_iban_length_ok(s) -%}
+    {%- set lengths = dango_monitors.pii_iban_lengths() -%}
+    (length({{ s }}) = coalesce([{{ lengths.values() | join(', ') }}][list_position([
+        {%- for c in lengths %}'{{ c }}'{{ ', ' if not loop.last }}{% endfor %}], left({{ s }}, 2))], -1))
+{%- endmacro %}
+
+{% macro default__pii_iban_valid(v) -%}
     {%- set s = "upper(replace(" ~ v ~ ", ' ', ''))" -%}
     (length({{ s }}) = case left({{ s }}, 2)
         {%- for country, n in dango_monitors.pii_iban_lengths().items() %} when '{{ country }}' then {{ n }}{% endfor %} else -1 end
-     and list_reduce(list_transform(string_split(substr({{ s }}, 5) || left({{ s }}, 4), ''),
-            lambda c: case when c between '0' and '9' then ascii(c) - 48 else ascii(c) - 55 end),
-            lambda acc, x: (acc * case when x >= 10 then 100 else 10 end + x) % 97) = 1)
+     and {{ dango_monitors.pii_mod97(dango_monitors.pii_iban_digits(s), 'decimal(38, 0)') }} = 1)
+{%- endmacro %}
+{% macro duckdb__pii_iban_valid(v) -%}
+    {%- set s = "upper(replace(" ~ v ~ ", ' ', ''))" -%}
+    (case when {{ dango_monitors.pii_iban_length_ok(s) }}
+          then {{ dango_monitors.pii_mod97(dango_monitors.pii_iban_digits(s), 'hugeint') }} = 1 else false end)
 {%- endmacro %}
 
 {#- US SSN: area 000, 666 and 900-999, group 00, serial 0000 and well-known fake numbers are invalid. -#}
