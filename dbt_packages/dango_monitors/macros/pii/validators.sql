@@ -144,12 +144,13 @@
     Dates, IPv4 addresses, SSN-shaped values and plain decimals are not phone numbers. -#}
 {% macro pii_phone_valid(v) -%}
     {%- set p = "regexp_replace(" ~ v ~ ", ' ?(x|ext\\.?|#) ?[0-9]{1,6}$', '')" -%}
-    (length({{ dango_monitors.pii_digits(p) }}) between 7 and 15
-     and (left({{ v }}, 1) in ('+', '(') or {{ dango_monitors.pii_contains_match(p, '[ ./()-]') }}
-          or {{ dango_monitors.pii_full_match(p, '0[1-9][0-9]{7,9}') }})
-     and length(replace({{ v }}, '(', '')) = length(replace({{ v }}, ')', ''))
-     and not {{ dango_monitors.pii_full_match(p, '[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{2,4}') }}
-     and not {{ dango_monitors.pii_full_match(p, '[0-9]{1,3}([.][0-9]{1,3}){3}|[0-9]{3}-[0-9]{2}-[0-9]{4}|-?[0-9]+[.,][0-9]+') }})
+    {#- A CASE so each test only runs on the values that passed the previous ones. -#}
+    (case when length({{ dango_monitors.pii_digits(p) }}) not between 7 and 15 then false
+          when not (left({{ v }}, 1) in ('+', '(') or {{ dango_monitors.pii_contains_match(p, '[ ./()-]') }}
+                    or {{ dango_monitors.pii_full_match(p, '0[1-9][0-9]{7,9}') }}) then false
+          when length(replace({{ v }}, '(', '')) <> length(replace({{ v }}, ')', '')) then false
+          when {{ dango_monitors.pii_full_match(p, '[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{2,4}|[0-9]{1,3}([.][0-9]{1,3}){3}|[0-9]{3}-[0-9]{2}-[0-9]{4}|-?[0-9]+[.,][0-9]+') }} then false
+          else true end)
 {%- endmacro %}
 
 {% macro pii_email_valid(v) -%}
