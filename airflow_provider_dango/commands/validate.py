@@ -31,6 +31,9 @@ def run(args: argparse.Namespace) -> int:
                 resolve_source(project, source)
             except SourceImportError as exc:
                 problems.append(Problem(project.dango_dir.relative_to(project.root) / "sources.yml", None, str(exc)))
+    from airflow_provider_dango.config.pii_overrides import load_pii_overrides
+
+    problems.extend(load_pii_overrides(project.dango_dir, project.root)[1])
     problems.sort(key=lambda p: (str(p.file), p.line or 0))
     errors = [p for p in problems if p.level == "error"]
     for p in problems:

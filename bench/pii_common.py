@@ -1,0 +1,74 @@
+"""Shared helpers for the PII benchmarks: a throwaway dbt project using dango_monitors against a DuckDB file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+PACKAGE = REPO / "dbt_packages" / "dango_monitors"
+
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+@contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with open(os.devnull, "w") as null:
+        os.dup2(null.fileno(), 1)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+class BenchDbt:
+    """A minimal dbt project in `root` whose profile points at `warehouse`, with dango_monitors installed."""
+
+    def __init__(self, root: Path, warehouse: Path) -> None:
+        self.root = root
+        self.warehouse = warehouse
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "dbt_project.yml").write_text(
+            "name: pii_bench\nversion: '1.0'\nconfig-version: 2\nprofile: pii_bench\n", encoding="utf-8"
+        )
+        (root / "profiles.yml").write_text(
+            f"pii_bench:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: '{warehouse}'\n"
+            "      threads: 1\n",
+            encoding="utf-8",
+        )
+        (root / "packages.yml").write_text(f"packages:\n  - local: {PACKAGE}\n", encoding="utf-8")
+        shutil.rmtree(root / "dbt_packages", ignore_errors=True)
+        self.invoke(["deps", "--quiet"])
+
+    def invoke(self, args: list[str]) -> Any:
+        from dbt.cli.main import dbtRunner
+
+        result = dbtRunner().invoke([*args, "--project-dir", str(self.root), "--profiles-dir", str(self.root)])
+        if not result.success:
+            raise RuntimeError(f"dbt {' '.join(args)} failed: {result.exception}")
+        return result
+
+    def compile_inline(self, jinja: str) -> str:
+        """SQL produced by a dango_monitors macro call (dbt compile --inline)."""
+        with _quiet_stdout():  # dbt prints the compiled SQL even with --quiet
+            result = self.invoke(["--quiet", "compile", "--inline", jinja])
+        return result.result.results[0].node.compiled_code
+
+    def verdict_sql(self, schema: str, table: str, columns: list[str], full: bool, row_count: int | None) -> str:
+        rel = f'"{schema}"."{table}"'
+        cols = "[" + ", ".join(repr(c) for c in columns) + "]"
+        rc = "none" if row_count is None else str(row_count)
+        return self.compile_inline(
+            f"{{{{ dango_monitors.pii_verdict_sql('{rel}', '{schema}.{table}', {cols}, full={str(full).lower()}, "
+            f"row_count={rc}) }}}}"
+        )

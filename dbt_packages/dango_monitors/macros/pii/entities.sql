@@ -1,0 +1,124 @@
+{#- The entities dango detects. Each has:
+      prefilter  cheap SQL test run first ({v} = the value), so regexes only see plausible values
+      pattern    RE2 regex (no lookaround) the whole value must match
+      validator  SQL run only on values that matched the pattern
+      mask       SQL giving the masked example stored in findings (never the raw value)
+      hint       regex over the lower-cased column name (column-name hint: raises confidence, never flags alone)
+      hint_required  the entity is only reported in columns whose name hints at it (names and birth dates look
+                     like ordinary words and dates elsewhere)
+      min_valid_ratio  share of pattern matches that must also validate (random SSN-shaped order numbers validate
+                       about 89% of the time, real SSNs 100%; phone numbers only 50%, since a bare national number
+                       that fails is ambiguous rather than invalid)
+      contains   also look for the entity inside free text (see pii_verdict_sql)
+-#}
+{% macro pii_entities() -%}
+    {{ return(adapter.dispatch('pii_entities', 'dango_monitors')()) }}
+{%- endmacro %}
+
+{% macro default__pii_entities() -%}
+    {%- set email_re = "[A-Za-z0-9][A-Za-z0-9._%+'-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\\.[A-Za-z]{2,24}" -%}
+    {%- set name_part = "[\\p{Lu}\\p{Lo}][\\p{L}\\p{M}'’.-]*" -%}
+    {{ return([
+        {
+            'name': 'EMAIL_ADDRESS',
+            'prefilter': "contains({v}, '@') and length({v}) between 6 and 254",
+            'pattern': email_re,
+            'contains_pattern': email_re,
+            'contains_prefilter': "contains({v}, '@')",
+            'validator': dango_monitors.pii_email_valid('{v}'),
+            'mask': "left({v}, 1) || '***@' || left(split_part({v}, '@', 2), 1) || '***.' || split_part({v}, '.', -1)",
+            'hint': '(^|_)e_?mail(_|$|addr)',
+            'hint_required': false,
+            'min_valid_ratio': 0.9,
+        },
+        {
+            'name': 'PHONE_NUMBER',
+            'prefilter': "length({v}) between 7 and 32 and (left({v}, 1) in ('+', '(') or (left({v}, 1) between '0' and '9' and (left({v}, 1) = '0' or ltrim({v}, '0123456789') <> '')))",
+            'pattern': "(?:\\+|\\()?[0-9][0-9 ()./-]{5,22}[0-9](?: ?(?:x|ext\\.?|#) ?[0-9]{1,6})?",
+            'validator': dango_monitors.pii_phone_valid('{v}'),
+            'mask': "left({v}, 3) || '******' || right(" ~ dango_monitors.pii_digits('{v}') ~ ", 2)",
+            'hint': '(^|_)(phone|mobile|cell|tel|telephone|fax|msisdn|handy)(_|$|no|number)',
+            'hint_required': false,
+            'min_valid_ratio': 0.5,
+        },
+        {
+            'name': 'CREDIT_CARD',
+            'prefilter': "length({v}) between 13 and 23 and left({v}, 1) between '2' and '6'",
+            'pattern': "[0-9]{4}(?:[ -]?[0-9]{4}){2}[ -]?[0-9]{1,7}|[0-9]{4}[ -]?[0-9]{6}[ -]?[0-9]{5}",
+            'validator': "length(" ~ dango_monitors.pii_digits('{v}') ~ ") between 13 and 19 and " ~ dango_monitors.pii_luhn_valid('{v}'),
+            'mask': "'**** **** **** ' || right(" ~ dango_monitors.pii_digits('{v}') ~ ", 4)",
+            'hint': '(^|_)(card|cc|ccn|pan|credit_?card|card_?number)(_|$)',
+            'hint_required': false,
+            'min_valid_ratio': 0.9,
+        },
+        {
+            'name': 'IBAN_CODE',
+            'prefilter': "length({v}) between 15 and 42 and left({v}, 1) between 'A' and 'Z'",
+            'pattern': "[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}",
+            'validator': dango_monitors.pii_iban_valid('{v}'),
+            'mask': "left({v}, 2) || '** **** **** ' || right(replace({v}, ' ', ''), 4)",
+            'hint': '(^|_)(iban|bank_?account|account_?(no|number|iban))(_|$)',
+            'hint_required': false,
+            'min_valid_ratio': 0.9,
+        },
+        {
+            'name': 'US_SSN',
+            'prefilter': "length({v}) = 11 and left({v}, 1) between '0' and '9'",
+            'pattern': "[0-9]{3}([- ])[0-9]{2}[- ][0-9]{4}",
+            'validator': dango_monitors.pii_ssn_valid('{v}'),
+            'mask': "'***-**-' || right({v}, 4)",
+            'hint': '(^|_)(ssn|social_?security(_?number)?|sozialversicherung)(_|$)',
+            'hint_required': false,
+            'min_valid_ratio': 0.97,
+        },
+        {
+            'name': 'IP_ADDRESS',
+            'prefilter': "length({v}) between 2 and 45 and (contains({v}, '.') or contains({v}, ':'))",
+            'pattern': "[0-9]{1,3}(?:\\.[0-9]{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}",
+            'validator': dango_monitors.pii_ip_valid('{v}'),
+            'mask': "case when contains({v}, '.') then split_part({v}, '.', 1) || '.*.*.*' else split_part({v}, ':', 1) || ':****:****:****' end",
+            'hint': '(^|_)(ip|ipv4|ipv6|ip_?addr(ess)?|remote_?addr|client_?ip|host_?addr)(_|$)',
+            'hint_required': false,
+            'min_valid_ratio': 0.9,
+        },
+        {
+            'name': 'PERSON',
+            'prefilter': "length({v}) between 2 and 60",
+            'pattern': name_part ~ "(?: " ~ name_part ~ "| (?:van|von|de|der|den|da|di|del|la|le|du|dos|das|bin|al)){0,4}",
+            'validator': "true",
+            'mask': "left({v}, 1) || '***'",
+            'hint': '(^|_)(first_?name|last_?name|full_?name|given_?name|sur_?name|family_?name|middle_?name|maiden_?name|fore_?name|(customer|contact|person|employee|patient|recipient|billing|shipping|holder|account_?holder|cardholder|passenger|guest|member)_?name|surname|vorname|nachname|prenom|nom|nombre|apellido)(_|$)',
+            'hint_required': true,
+            'min_valid_ratio': 0.0,
+        },
+        {
+            'name': 'DATE_OF_BIRTH',
+            'prefilter': "length({v}) between 8 and 10",
+            'pattern': "(?:19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}|[0-9]{1,2}[./][0-9]{1,2}[./](?:19|20)[0-9]{2}",
+            'validator': dango_monitors.pii_dob_valid('{v}'),
+            'mask': "'****-**-**'",
+            'hint': '(^|_)(dob|birth_?date|date_?of_?birth|birthday|born(_on)?|geburtsdatum|bday)(_|$)',
+            'hint_required': true,
+            'min_valid_ratio': 0.9,
+        },
+    ]) }}
+{%- endmacro %}
+
+{#- Table names whose bare `name` column holds people (customers.name), for the PERSON hint. -#}
+{% macro pii_person_tables_re() -%}
+    {{ return('(customer|user|people|person|employee|staff|contact|member|client|patient|student|author|account|subscriber|lead|guest|passenger)s?$') }}
+{%- endmacro %}
+
+{% macro pii_render(template, v) -%}
+    {{ return(template | replace('{v}', v)) }}
+{%- endmacro %}
+
+{#- Value-level detection for one value expression: a list of the entities whose pattern matches and whose
+    validator passes (for tests and ad-hoc checks; the scan itself works per column in pii_verdict_sql). -#}
+{% macro pii_value_entities(v) -%}
+    [{%- for e in dango_monitors.pii_entities() -%}
+        case when {{ dango_monitors.pii_render(e.prefilter, v) }} and {{ dango_monitors.pii_full_match(v, e.pattern) }}
+             and {{ dango_monitors.pii_render(e.validator, v) }} then {{ dango_monitors.pii_sql_string(e.name) }} end
+        {{- ', ' if not loop.last }}
+    {%- endfor -%}]
+{%- endmacro %}

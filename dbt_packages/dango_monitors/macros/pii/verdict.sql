@@ -1,0 +1,225 @@
+{#- One query per table: every string column and every entity in a single pass over a reproducible sample (or the
+    whole table), then the column verdict. This is the only place a verdict is computed: the scan (pii_scan), the
+    generic test (no_unexpected_pii) and the Python side all read its rows.
+
+    Per (column, entity, mode) it returns the non-null sample size, pattern matches, validated matches, prevalence
+    (validated / non-null), the share of pattern matches that validate, `flagged`, `confidence`, a masked example
+    and, when a column could not be judged, `skip_reason`. Raw values never leave this query: examples are masked
+    inside it.
+
+    Modes: `full` = the whole value is the entity (an email column); `contains` = the entity appears inside free
+    text (order notes with an email in a sentence). `contains` is reported only when `full` is not flagged, needs
+    at least `dango_pii_min_contains_hits` values and `dango_pii_min_contains_prevalence` of the non-null sample,
+    and is only run for entities with a `contains_pattern` (emails: the one entity precise enough inside prose).
+-#}
+
+{% macro pii_setting(name) -%}
+    {%- set defaults = {
+        'dango_pii_sample_rows': 10000,
+        'dango_pii_seed': 42,
+        'dango_pii_min_sample': 20,
+        'dango_pii_min_prevalence': 0.5,
+        'dango_pii_min_prevalence_with_hint': 0.3,
+        'dango_pii_min_contains_hits': 3,
+        'dango_pii_min_contains_prevalence': 0.01,
+    } -%}
+    {{ return(var(name, defaults[name])) }}
+{%- endmacro %}
+
+{% macro pii_column_hint(entity, column_name, table_name) -%}
+    {%- set col = column_name | lower -%}
+    {%- if modules.re.search(entity.hint, col) -%}
+        {{ return(true) }}
+    {%- elif entity.name == 'PERSON' and col == 'name' and modules.re.search(dango_monitors.pii_person_tables_re(), table_name | lower) -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {{ return(false) }}
+{%- endmacro %}
+
+{#- FROM clause of the scan: the table, or a reproducible sample of it. -#}
+{% macro pii_sample_from(relation, select_list, full, sample_rows, seed, row_count) -%}
+    {{ return(adapter.dispatch('pii_sample_from', 'dango_monitors')(relation, select_list, full, sample_rows, seed, row_count)) }}
+{%- endmacro %}
+
+{% macro default__pii_sample_from(relation, select_list, full, sample_rows, seed, row_count) -%}
+    {%- if full -%} select {{ select_list }} from {{ relation }}
+    {%- else -%} select {{ select_list }} from {{ relation }} limit {{ sample_rows }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro duckdb__pii_sample_from(relation, select_list, full, sample_rows, seed, row_count) -%}
+    {%- if full -%}
+        select {{ select_list }} from {{ relation }}
+    {%- elif row_count is not none -%}
+        {#- Tables: rows chosen by a hash of their rowid and the seed, so the same table and seed give the same
+            sample. A hash filter first keeps about twice the rows needed (DuckDB then reads the other columns only
+            for those rows), the lowest hashes make the exact count. -#}
+        {%- set keep_one_in = (row_count // (2 * sample_rows)) if row_count > 4 * sample_rows else 1 -%}
+        select {{ select_list }} from {{ relation }}
+        {%- if keep_one_in > 1 %} where hash(rowid, {{ seed }}) % {{ keep_one_in }} = 0{% endif %}
+        order by hash(rowid, {{ seed }}) limit {{ sample_rows }}
+    {%- else -%}
+        {#- Views have no rowid: reservoir sampling with a fixed seed. -#}
+        select {{ select_list }} from {{ relation }} using sample {{ sample_rows }} rows (reservoir, {{ seed }})
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro pii_materialized() -%}
+    {{ return(adapter.dispatch('pii_materialized', 'dango_monitors')()) }}
+{%- endmacro %}
+{% macro default__pii_materialized() -%}{%- endmacro %}
+{% macro duckdb__pii_materialized() -%} materialized {%- endmacro %}
+
+{#- Long format: one row per non-null (column, value) of the sample, so each detector is written once per entity
+    however many columns the table has (the query stays small and quick to plan). -#}
+{% macro pii_unpivot(source, aliases) -%}
+    {{ return(adapter.dispatch('pii_unpivot', 'dango_monitors')(source, aliases)) }}
+{%- endmacro %}
+{% macro default__pii_unpivot(source, aliases) -%}
+    {%- for a in aliases %}
+    select '{{ a }}' as col, {{ a }} as v from {{ source }} where {{ a }} is not null
+    {%- if not loop.last %} union all{% endif %}
+    {%- endfor %}
+{%- endmacro %}
+{% macro duckdb__pii_unpivot(source, aliases) -%}
+    select col, v from {{ source }} unpivot (v for col in ({{ aliases | join(', ') }}))
+{%- endmacro %}
+
+{#- The verdict query for one relation.
+    relation: a dbt Relation (or quoted name); table_label: 'schema.table' as reported; columns: string column names;
+    row_count: rows in the table (none for views); overrides: relation of dango_pii_overrides or none. -#}
+{% macro pii_verdict_sql(relation, table_label, columns, full=false, sample_rows=none, seed=none, row_count=none, overrides=none) -%}
+    {%- set entities = dango_monitors.pii_entities() -%}
+    {%- set sample_rows = sample_rows or dango_monitors.pii_setting('dango_pii_sample_rows') -%}
+    {%- set seed = seed if seed is not none else dango_monitors.pii_setting('dango_pii_seed') -%}
+    {%- set min_sample = dango_monitors.pii_setting('dango_pii_min_sample') -%}
+    {%- set min_prev = dango_monitors.pii_setting('dango_pii_min_prevalence') -%}
+    {%- set min_prev_hint = dango_monitors.pii_setting('dango_pii_min_prevalence_with_hint') -%}
+    {%- set min_hits = dango_monitors.pii_setting('dango_pii_min_contains_hits') -%}
+    {%- set min_contains = dango_monitors.pii_setting('dango_pii_min_contains_prevalence') -%}
+    {%- set table_name = table_label.split('.')[-1] -%}
+    {%- set select_list = [] -%}
+    {%- set aliases = [] -%}
+    {%- for col in columns -%}
+        {%- do select_list.append(dango_monitors.quote_ident(col) ~ ' as c' ~ loop.index0) -%}
+        {%- do aliases.append('c' ~ loop.index0) -%}
+    {%- endfor -%}
+with sampled as (
+    {{ dango_monitors.pii_sample_from(relation, select_list | join(', '), full, sample_rows, seed, row_count) }}
+),
+long_values as (
+    {{ dango_monitors.pii_unpivot('sampled', aliases) }}
+),
+flags as (
+    select
+        col,
+        v
+    {%- for e in entities %}{% set j = loop.index0 %}
+        , case when {{ dango_monitors.pii_render(e.prefilter, 'v') }} and {{ dango_monitors.pii_full_match('v', e.pattern) }}
+               then case when {{ dango_monitors.pii_render(e.validator, 'v') }} then 2 else 1 end else 0 end as f{{ j }}
+        {%- if e.contains_pattern %}
+        , case when {{ dango_monitors.pii_render(e.contains_prefilter, 'v') }} and {{ dango_monitors.pii_contains_match('v', e.contains_pattern) }}
+               then 1 else 0 end as k{{ j }}
+        {%- endif %}
+    {%- endfor %}
+    from long_values
+),
+agg as (
+    select
+        col,
+        count(*) as non_null
+    {%- for e in entities %}{% set j = loop.index0 %}
+        , sum(case when f{{ j }} >= 1 then 1 else 0 end) as s{{ j }}
+        , sum(case when f{{ j }} = 2 then 1 else 0 end) as v{{ j }}
+        , min(case when f{{ j }} = 2 then v end) as x{{ j }}
+        {%- if e.contains_pattern %}
+        , sum(k{{ j }}) as h{{ j }}
+        , min(case when k{{ j }} = 1 then v end) as y{{ j }}
+        {%- endif %}
+    {%- endfor %}
+    from flags
+    group by col
+),
+scanned_columns as (
+    {#- Every scanned column, with its name and one column-name hint per entity; absent from agg = only NULLs. -#}
+    {%- for col in columns %}
+    select '{{ aliases[loop.index0] }}' as col, {{ dango_monitors.pii_sql_string(col) }} as column_name
+        {%- for e in entities %}, {{ 'true' if dango_monitors.pii_column_hint(e, col, table_name) else 'false' }} as hint{{ loop.index0 }}{% endfor %}
+    {%- if not loop.last %} union all{% endif %}
+    {%- endfor %}
+),
+joined as {{ dango_monitors.pii_materialized() }} (
+    select c.*, a.* exclude (col) from scanned_columns c left join agg a on a.col = c.col
+),
+stats as (
+    {%- for e in entities %}{% set j = loop.index0 %}
+    select column_name, {{ dango_monitors.pii_sql_string(e.name) }} as entity, 'full' as match_mode, hint{{ j }} as hint,
+           {{ 'true' if e.hint_required else 'false' }} as hint_required, {{ e.min_valid_ratio }} as min_valid_ratio,
+           coalesce(non_null, 0) as non_null, coalesce(s{{ j }}, 0) as shape_matches, coalesce(v{{ j }}, 0) as matches,
+           {{ dango_monitors.pii_render(e.mask, 'x' ~ j) }} as example
+    from joined
+    {%- if e.contains_pattern %}
+    union all
+    select column_name, {{ dango_monitors.pii_sql_string(e.name) }}, 'contains', hint{{ j }}, false, 0.0,
+           coalesce(non_null, 0), coalesce(h{{ j }}, 0), coalesce(h{{ j }}, 0),
+           {{ dango_monitors.pii_render(e.mask, dango_monitors.pii_extract('y' ~ j, e.contains_pattern)) }}
+    from joined
+    {%- endif %}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+measured as (
+    select
+        *,
+        case when non_null > 0 then cast(matches as double) / non_null else 0 end as prevalence,
+        case when shape_matches > 0 then cast(matches as double) / shape_matches else 0 end as valid_ratio,
+        case when non_null = 0 then 'no non-null values in the sample'
+             when non_null < {{ min_sample }} then 'only ' || cast(non_null as varchar) || ' non-null values in the sample (minimum {{ min_sample }})'
+        end as skip_reason
+    from stats
+),
+judged as (
+    select
+        *,
+        skip_reason is null and matches > 0 and match_mode = 'full' and (hint or not hint_required)
+            and prevalence >= case when hint then {{ min_prev_hint }} else {{ min_prev }} end
+            and valid_ratio >= min_valid_ratio as full_flagged
+    from measured
+),
+verdicts as (
+    select
+        {{ dango_monitors.pii_sql_string(table_label) }} as table_name,
+        column_name, entity, match_mode, non_null as sample_size, matches, prevalence, valid_ratio, hint,
+        case when match_mode = 'full' then full_flagged
+             else skip_reason is null and not bool_or(full_flagged) over (partition by column_name, entity)
+                  and matches >= {{ min_hits }} and prevalence >= {{ min_contains }}
+        end as flagged,
+        least(0.99, 0.40
+            + 0.45 * least(1.0, prevalence / case when match_mode = 'full' then 0.8 else 0.2 end)
+            + case when hint then 0.10 else 0 end
+            + 0.05 * least(1.0, non_null / 200.0)) as confidence,
+        case when matches > 0 then example end as example,
+        skip_reason
+    from judged
+)
+select
+    v.*,
+    {%- if overrides is not none %}
+    o.status as override_status,
+    case when o.status = 'not_pii' then 'suppressed' when o.status = 'pii' then 'acknowledged' else 'detected' end as status
+    {%- else %}
+    cast(null as varchar) as override_status,
+    'detected' as status
+    {%- endif %}
+from verdicts v
+{%- if overrides is not none %}
+left join (
+    select lower(column_name) as column_name, max(status) as status
+    from {{ overrides }}
+    where lower(table_name) in ({{ dango_monitors.pii_sql_string(table_label | lower) }}, {{ dango_monitors.pii_sql_string(table_name | lower) }})
+    group by 1
+) o on o.column_name = lower(v.column_name)
+{%- endif %}
+{%- endmacro %}

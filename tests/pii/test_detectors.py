@@ -1,0 +1,116 @@
+"""Value-level detectors and masks: valid and invalid values for every entity, and masks never leak a value."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+VALID = {
+    "EMAIL_ADDRESS": ["anna.schmidt@example.com", "j.o'brien+news@mail.example.co.uk", "X_9@sub.domain.io"],
+    "PHONE_NUMBER": [
+        "+491711969249",
+        "+1-780-563-6083x7783",
+        "(591)341-7776",
+        "+33 1 83 41 77 76",
+        "0638571821",
+        "+44(0)115 4960914",
+        "080-9141-7776",
+    ],
+    "CREDIT_CARD": ["4539578763621486", "4539 5787 6362 1486", "378282246310005", "6011454339595202"],
+    "IBAN_CODE": [
+        "DE89370400440532013000",
+        "GB82 WEST 1234 5698 7654 32",
+        "FR1420041010050500013M02606",
+        "NL91ABNA0417164300",
+    ],
+    "US_SSN": ["380-63-0485", "536-22-1234", "001-01-0001"],
+    # Addresses whose four octets are all below 32 (8.8.8.8) look like version numbers and are not counted: a known
+    # trade-off, invisible at column level where most addresses have a larger octet.
+    "IP_ADDRESS": [
+        "192.168.1.20",
+        "203.0.113.7",
+        "2001:db8:85a3::8a2e:370:7334",
+        "88f3:4a3e:7288:e27d:7712:b3e4:4ffb:f7be",
+    ],
+    "PERSON": ["Anna", "Zoé-Claude Carlier", "Ludwig van Beethoven", "山本 浩", "O'Neil"],
+    "DATE_OF_BIRTH": ["1984-03-17", "17.03.1984", "03/17/1984"],
+}
+INVALID = {
+    "EMAIL_ADDRESS": ["please email us", "anna@", "@example.com", "a..b@example.com", "anna@example"],
+    "PHONE_NUMBER": [
+        "20231104123000",
+        "1699101000",
+        "2023-11-04",
+        "12.03.2024",
+        "10.20.30.40",
+        "123-45-6789",
+        "12345.67",
+        "4915112345678",
+        "12:30:45",
+        "0001234567",
+    ],
+    "CREDIT_CARD": ["4539578763621487", "1234567812345678", "4539-5787-6362-148"],
+    "IBAN_CODE": [
+        "DE89370400440532013001",
+        "DE8937040044053201300",
+        "XX89370400440532013000",
+        "de89370400440532013000",
+    ],
+    "US_SSN": ["000-12-3456", "666-12-3456", "912-34-5678", "123-00-4567", "123-45-0000", "078-05-1120", "123456789"],
+    "IP_ADDRESS": ["256.1.1.1", "1.2.3.4", "10.2.15.3", "01.2.3.400", "12:30:45", "aa:bb:cc:dd:ee:ff", "1:2:3"],
+    "PERSON": ["completed", "ABC-123", "anna", "Room 12"],
+    "DATE_OF_BIRTH": ["2099-01-01", "1850-05-05", "1984-13-45", "17.03.84"],
+}
+
+
+@pytest.fixture(scope="module")
+def detect(macros):
+    sql = macros.compile("{{ dango_monitors.pii_value_entities('v') }}")
+    con = duckdb.connect()
+
+    def run(values: list[str]) -> dict[str, set[str]]:
+        rows = con.execute(
+            f"SELECT v, list_filter({sql}, lambda x: x IS NOT NULL) FROM unnest(?::VARCHAR[]) t(v)", [values]
+        ).fetchall()
+        return {v: set(found) for v, found in rows}
+
+    return run
+
+
+@pytest.mark.parametrize("entity", sorted(VALID))
+def test_valid_values_are_detected(detect, entity: str) -> None:
+    found = detect(VALID[entity])
+    missed = [v for v, entities in found.items() if entity not in entities]
+    assert not missed, f"{entity} not detected in {missed}"
+
+
+@pytest.mark.parametrize("entity", sorted(INVALID))
+def test_invalid_values_are_rejected(detect, entity: str) -> None:
+    found = detect(INVALID[entity])
+    wrong = [v for v, entities in found.items() if entity in entities]
+    assert not wrong, f"{entity} wrongly detected in {wrong}"
+
+
+def _longest_common_run(a: str, b: str) -> int:
+    best = 0
+    for i in range(len(a)):
+        for j in range(i + best + 1, len(a) + 1):
+            if a[i:j] in b:
+                best = j - i
+            else:
+                break
+    return best
+
+
+@pytest.mark.parametrize("entity", sorted(VALID))
+def test_masks_never_leak_the_value(macros, entity: str) -> None:
+    spec = next(e for e in macros.entities() if e["name"] == entity)
+    con = duckdb.connect()
+    rows = con.execute(
+        f"SELECT v, {spec['mask'].replace('{v}', 'v')} FROM unnest(?::VARCHAR[]) t(v)", [VALID[entity]]
+    ).fetchall()
+    for raw, masked in rows:
+        assert masked and "*" in masked and masked != raw
+        # At most a few characters survive (a first letter, a country prefix, the last four digits of a card).
+        assert _longest_common_run(raw, masked) <= 5, (raw, masked)
+        assert len(raw) < 6 or raw not in masked
