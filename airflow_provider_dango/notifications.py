@@ -65,6 +65,15 @@ class DangoNotifier(BaseNotifier):
         self.schedule = schedule
         self.sources = list(sources)
 
+    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+        dag = _get(context, "dag")
+        if jinja_env is None and dag is not None and not hasattr(dag, "get_template_env"):
+            # dag.test() hands DAG-level callbacks a SerializedDAG, which cannot make a Jinja environment.
+            from jinja2.sandbox import SandboxedEnvironment
+
+            jinja_env = SandboxedEnvironment()
+        super().render_template_fields(context, jinja_env)
+
     def build_event(self, project: DangoProject, context: Any) -> Event | None:  # pragma: no cover - abstract
         raise NotImplementedError
 

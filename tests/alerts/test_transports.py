@@ -49,15 +49,40 @@ def test_generic_json_has_dango_keys_and_valid_hmac(tmp_path: Path, receiver: Re
     monkeypatch.setenv("HOOK_TOKEN", "Bearer tok-123456")
     router = make_router(
         tmp_path,
-        [{"name": "h", "url": receiver.url("/h"), "secret": "${HOOK_SECRET}",
-          "headers": {"Authorization": "${HOOK_TOKEN}", "X-Team": "data"}}],
+        [
+            {
+                "name": "h",
+                "url": receiver.url("/h"),
+                "secret": "${HOOK_SECRET}",
+                "headers": {"Authorization": "${HOOK_TOKEN}", "X-Team": "data"},
+            }
+        ],
     )
-    router.emit(Event(type="sync_completed", schedule="shop_daily", sources=["shop"], rows_loaded={"orders": 7},
-                      duration_seconds=2.5))
+    router.emit(
+        Event(
+            type="sync_completed",
+            schedule="shop_daily",
+            sources=["shop"],
+            rows_loaded={"orders": 7},
+            duration_seconds=2.5,
+        )
+    )
     got = receiver.on("/h")[0]
     body = got.json
-    dango_keys = {"event", "schedule", "sources", "error", "duration_seconds", "timestamp", "dashboard_url",
-                  "rows_loaded", "stale_hours", "attempt_number", "next_retry_at", "metadata"}
+    dango_keys = {
+        "event",
+        "schedule",
+        "sources",
+        "error",
+        "duration_seconds",
+        "timestamp",
+        "dashboard_url",
+        "rows_loaded",
+        "stale_hours",
+        "attempt_number",
+        "next_retry_at",
+        "metadata",
+    }
     assert dango_keys <= set(body)
     assert body["event"] == "sync_completed" and body["rows_loaded"] == 7 and body["severity"] == "info"
     assert got.headers["Authorization"] == "Bearer tok-123456" and got.headers["X-Team"] == "data"
@@ -70,8 +95,15 @@ def test_generic_json_has_dango_keys_and_valid_hmac(tmp_path: Path, receiver: Re
 
 def test_teams_adaptive_card(tmp_path: Path, receiver: Receiver) -> None:
     router = make_router(tmp_path, [{"name": "t", "url": receiver.url("/t"), "format": "teams"}])
-    router.emit(Event(type="metric_alert", schedule="shop_daily", summary="revenue -34% vs last week",
-                      details={"metric": "revenue", "driver": "currency=EUR"}, key="revenue"))
+    router.emit(
+        Event(
+            type="metric_alert",
+            schedule="shop_daily",
+            summary="revenue -34% vs last week",
+            details={"metric": "revenue", "driver": "currency=EUR"},
+            key="revenue",
+        )
+    )
     body = receiver.on("/t")[0].json
     att = body["attachments"][0]
     assert body["type"] == "message" and att["contentType"] == "application/vnd.microsoft.card.adaptive"
@@ -85,8 +117,9 @@ def test_email_over_smtp(tmp_path: Path, smtp_server, monkeypatch) -> None:
     port, sink = smtp_server
     monkeypatch.setenv("DANGO_SMTP_FROM", "alerts@example.com")
     monkeypatch.setenv("AIRFLOW_CONN_ALERT_SMTP", f"smtp://127.0.0.1:{port}")
-    router = make_router(tmp_path, [{"name": "mail", "format": "email", "conn_id": "alert_smtp",
-                                      "to": ["oncall@example.com"]}])
+    router = make_router(
+        tmp_path, [{"name": "mail", "format": "email", "conn_id": "alert_smtp", "to": ["oncall@example.com"]}]
+    )
     result = router.emit(Event(**FAILED))
     assert result.delivered == ["mail"]
     rcpt, msg = sink.messages[0]
@@ -130,8 +163,10 @@ def test_refused_and_hanging_webhooks_do_not_delay_a_healthy_one(tmp_path: Path,
         assert healthy_latency < 0.5
         assert hanging.requests["/hang"] == 3  # 1 + two retries, each timed out
         errors = {r["webhook"]: r["last_error"] for r in router.outbox.deliveries("pending")}
-        assert errors == {"hang": "webhook hang: timed out after 0.3 s",
-                          "refused": "webhook refused: connection error (Connection refused)"}
+        assert errors == {
+            "hang": "webhook hang: timed out after 0.3 s",
+            "refused": "webhook refused: connection error (Connection refused)",
+        }
 
 
 @pytest.mark.parametrize("status", [429, 503])
