@@ -144,16 +144,38 @@ class Outbox:
                 [status, attempts, error, retry_at if retry_at is not None else 0, event_id, webhook],
             )
 
-    def due(self, now: float | None = None, limit: int = 500, webhooks: list[str] | None = None) -> list[DueDelivery]:
-        now = time.time() if now is None else now
-        with self._connect() as con:
+    def release(self, event_id: str, webhook: str, retry_at: float) -> None:
+        """Leave a pending delivery untouched but for its next attempt time (its last error stays)."""
+        with self._tx() as con:
+            con.execute(
+                "UPDATE deliveries SET next_attempt_at = ? WHERE event_id = ? AND webhook = ? AND status = 'pending'",
+                [retry_at, event_id, webhook],
+            )
+
+    def claim(
+        self, now: float | None = None, limit: int = 500, webhooks: list[str] | None = None, lease_s: float = 120
+    ) -> list[DueDelivery]:
+        """Take due pending deliveries for sending: pushes their next attempt `lease_s` ahead in the same
+        transaction, so two processes flushing at once never send the same alert twice. A process that dies while
+        sending leaves the lease to expire, and the alert is retried then (at-least-once)."""
+        current = time.time()
+        cutoff = current if now is None else now
+        where = "d.status = 'pending' AND d.next_attempt_at <= ?"
+        args: list = [cutoff]
+        if webhooks is not None:
+            where += f" AND d.webhook IN ({', '.join('?' for _ in webhooks)})"
+            args.extend(webhooks)
+        with self._tx() as con:
             rows = con.execute(
-                "SELECT e.body, d.webhook, d.attempts FROM deliveries d JOIN events e USING (event_id) "
-                "WHERE d.status = 'pending' AND d.next_attempt_at <= ? ORDER BY d.created_at LIMIT ?",
-                [now, limit],
+                f"SELECT d.event_id, e.body, d.webhook, d.attempts FROM deliveries d JOIN events e USING (event_id) "
+                f"WHERE {where} ORDER BY d.created_at LIMIT ?",
+                [*args, limit],
             ).fetchall()
-        out = [DueDelivery(Event.from_json(body), webhook, attempts) for body, webhook, attempts in rows]
-        return [d for d in out if webhooks is None or d.webhook in webhooks]
+            con.executemany(
+                "UPDATE deliveries SET next_attempt_at = ? WHERE event_id = ? AND webhook = ?",
+                [(current + lease_s, event_id, webhook) for event_id, _, webhook, _ in rows],
+            )
+        return [DueDelivery(Event.from_json(body), webhook, attempts) for _, body, webhook, attempts in rows]
 
     def counts(self) -> dict[str, dict[str, int]]:
         """{webhook: {status: n}}"""

@@ -49,10 +49,13 @@ class Receiver:
                 if status == 200:
                     with receiver._lock:
                         receiver.received.append(Received(self.path, dict(self.headers), raw, time.time()))
-                self.send_response(int(status))
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
+                try:
+                    self.send_response(int(status))
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"ok")
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (a hang test)
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -98,6 +98,8 @@ class Router:
         self.notify_on = notify_on or (lambda _e: ())
         self.retry_delays = list(config.retry_delays_seconds if retry_delays is None else retry_delays)
         self.cooldown_s = cooldown_s
+        self.drain_on_success = True
+        self.drain_limit = 50
         self.sleep = sleep
         self._down_until: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -122,6 +124,9 @@ class Router:
         outcomes = self._deliver_all([(event, name, 0) for name in result.targets])
         for name, outcome in zip(result.targets, outcomes, strict=True):
             getattr(result, outcome).append(name)
+        if result.delivered and self.drain_on_success:
+            # The webhooks that just worked may have older alerts waiting: send those now too.
+            self.flush(limit=self.drain_limit, webhooks=result.delivered)
         return result
 
     def send_now(self, event: Event, webhook_names: Sequence[str]) -> EmitResult:
@@ -147,7 +152,7 @@ class Router:
         now = time.time()
         if respect_cooldown and self._down_until.get(name, 0) > now:
             self.outbox.mark_failed(
-                event.event_id, name, 0, "webhook cooling down after failures", self._down_until[name]
+                event.event_id, name, 0, "not attempted: webhook down (cooling down)", self._down_until[name]
             )
             return "pending"
         attempts = 0
@@ -197,9 +202,10 @@ class Router:
         secrets = transport.secrets() if hasattr(transport, "secrets") else []
         return redact(text, secrets)[:500]
 
-    def flush(self, limit: int = 500, now: float | None = None) -> FlushResult:
-        """Retry pending deliveries that are due. Per webhook, stop at the first failure (it is still down)."""
-        due = self.outbox.due(now=now, limit=limit)
+    def flush(self, limit: int = 500, force: bool = False, webhooks: list[str] | None = None) -> FlushResult:
+        """Retry pending deliveries that are due (all pending ones with `force`). Per webhook, stop at the first
+        failure: it is still down, and the rest waits for the next flush."""
+        due = self.outbox.claim(now=float("inf") if force else None, limit=limit, webhooks=webhooks)
         by_webhook: dict[str, list] = {}
         for d in due:
             if d.webhook in self.transports:
@@ -219,7 +225,10 @@ class Router:
                 elif outcome == "failed":
                     failed += 1
                 else:
-                    # Still down: leave the rest for the next flush.
+                    # Still down: leave the rest for the next flush (release their lease).
+                    retry_at = time.time() + self.cooldown_s
+                    for rest in items[i + 1 :]:
+                        self.outbox.release(rest.event.event_id, name, retry_at)
                     return delivered, len(items) - i, failed
             return delivered, 0, failed
 

@@ -109,7 +109,7 @@ def run_status(args: argparse.Namespace) -> int:
 def run_flush(args: argparse.Namespace) -> int:
     from airflow_provider_dango.alerts import router_for
 
-    result = router_for(_project(args)).flush()
+    result = router_for(_project(args)).flush(force=True)
     console.print(f"delivered {result.delivered}, still pending {result.pending}, failed {result.failed}")
     return 0 if result.pending == 0 else 1
 
