@@ -60,6 +60,8 @@ class Outbox:
         con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         try:
             con.execute("PRAGMA busy_timeout=30000")
+            # WAL + NORMAL: a commit survives a process crash; only an OS crash may lose the last commits.
+            con.execute("PRAGMA synchronous=NORMAL")
             yield con
         finally:
             con.close()
@@ -113,8 +115,13 @@ class Outbox:
             )
             return True
 
-    def record(self, event: Event, outcome: str, webhooks: list[str], now: float | None = None) -> None:
-        """Store the event (outcome: routed, suppressed, unrouted) and one pending delivery per webhook."""
+    def record(
+        self, event: Event, outcome: str, webhooks: list[str], now: float | None = None, lease_s: float = 0
+    ) -> None:
+        """Store the event (outcome: routed, suppressed, unrouted) and one pending delivery per webhook.
+
+        `lease_s`: the caller is about to deliver these itself; nobody else may claim them for that long (if the
+        caller dies mid-way, they become due when the lease ends)."""
         now = time.time() if now is None else now
         with self._tx() as con:
             con.execute(
@@ -123,7 +130,7 @@ class Outbox:
             )
             con.executemany(
                 "INSERT OR IGNORE INTO deliveries VALUES (?, ?, 'pending', 0, ?, NULL, ?, NULL)",
-                [(event.event_id, w, now, now) for w in webhooks],
+                [(event.event_id, w, now + lease_s, now) for w in webhooks],
             )
 
     def mark_delivered(self, event_id: str, webhook: str, attempts: int) -> None:

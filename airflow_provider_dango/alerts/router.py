@@ -98,6 +98,9 @@ class Router:
         self.notify_on = notify_on or (lambda _e: ())
         self.retry_delays = list(config.retry_delays_seconds if retry_delays is None else retry_delays)
         self.cooldown_s = cooldown_s
+        timeouts = [w.timeout_seconds for w in config.webhooks] or [10.0]
+        # How long an in-flight delivery may take (all attempts and waits): nobody else claims it meanwhile.
+        self.lease_s = (1 + len(self.retry_delays)) * max(timeouts) + sum(self.retry_delays) + 30
         self.drain_on_success = True
         self.drain_limit = 50
         self.sleep = sleep
@@ -118,7 +121,7 @@ class Router:
             log.info("alert %s (%s) suppressed: already sent within the dedup window", event.type, event.dedup_key)
             return result
         result.targets = self.targets(event)  # admit() may have turned a success into a recovery
-        self.outbox.record(event, "routed" if result.targets else "unrouted", result.targets)
+        self.outbox.record(event, "routed" if result.targets else "unrouted", result.targets, lease_s=self.lease_s)
         if not result.targets:
             return result
         outcomes = self._deliver_all([(event, name, 0) for name in result.targets])
@@ -132,7 +135,7 @@ class Router:
     def send_now(self, event: Event, webhook_names: Sequence[str]) -> EmitResult:
         """Bypass routing and dedup (for `dango webhook test`), still through the outbox."""
         result = EmitResult(event, targets=list(webhook_names))
-        self.outbox.record(event, "routed", result.targets)
+        self.outbox.record(event, "routed", result.targets, lease_s=self.lease_s)
         outcomes = self._deliver_all([(event, n, 0) for n in result.targets], respect_cooldown=False)
         for name, outcome in zip(result.targets, outcomes, strict=True):
             getattr(result, outcome).append(name)
@@ -205,7 +208,20 @@ class Router:
     def flush(self, limit: int = 500, force: bool = False, webhooks: list[str] | None = None) -> FlushResult:
         """Retry pending deliveries that are due (all pending ones with `force`). Per webhook, stop at the first
         failure: it is still down, and the rest waits for the next flush."""
-        due = self.outbox.claim(now=float("inf") if force else None, limit=limit, webhooks=webhooks)
+        total = FlushResult()
+        while True:
+            step, claimed = self._flush_once(limit, force, webhooks)
+            total.delivered += step.delivered
+            total.failed += step.failed
+            total.pending = step.pending
+            # Stop when nothing more was due, or a pass made no progress (a webhook is still down).
+            if claimed < limit or step.pending or step.delivered + step.failed == 0:
+                return total
+
+    def _flush_once(self, limit: int, force: bool, webhooks: list[str] | None) -> tuple[FlushResult, int]:
+        due = self.outbox.claim(
+            now=float("inf") if force else None, limit=limit, webhooks=webhooks, lease_s=self.lease_s
+        )
         by_webhook: dict[str, list] = {}
         for d in due:
             if d.webhook in self.transports:
@@ -238,4 +254,4 @@ class Router:
                     result.delivered += delivered
                     result.pending += pending
                     result.failed += failed
-        return result
+        return result, len(due)

@@ -84,4 +84,5 @@ def slack_payload(event: Event) -> dict[str, Any]:
 
 class SlackTransport(WebhookTransport):
     def send(self, event: Event) -> None:
-        self.post_json(slack_payload(event), headers=self.webhook.resolve_headers())
+        headers = {**self.webhook.resolve_headers(), "X-Dango-Event-Id": event.event_id}
+        self.post_json(slack_payload(event), headers=headers)

@@ -64,4 +64,5 @@ def adaptive_card(event: Event) -> dict[str, Any]:
 
 class TeamsTransport(WebhookTransport):
     def send(self, event: Event) -> None:
-        self.post_json(adaptive_card(event), headers=self.webhook.resolve_headers())
+        headers = {**self.webhook.resolve_headers(), "X-Dango-Event-Id": event.event_id}
+        self.post_json(adaptive_card(event), headers=headers)
