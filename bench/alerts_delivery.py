@@ -131,7 +131,7 @@ def main() -> int:
                 f"(expected {args.events - unique}); burst took {burst_s:.1f} s; retry delays {delays}"
             )
             print(
-                f"after the burst: {pending_before} pending for `down`, {pending_flaky} for `flaky`; after recovery the "
+                f"after the burst: {pending_before} pending for `down`, {pending_flaky} for `flaky`; after recovery "
                 f"the outbox was flushed in {passes} pass(es), {recover_s:.1f} s"
             )
             ok = suppressed["n"] == args.events - unique
