@@ -197,29 +197,43 @@ def demo_section(project: Any, dag: Any, dag_run: Any, console: Any) -> None:
                     ),
                 )
             )
-        rows = []
+        by_event: dict[str, dict[str, Any]] = {}
         for r in sorted(receiver.received, key=lambda r: r.at):
+            entry = by_event.setdefault(r.headers.get("X-Dango-Event-Id", ""), {})
             body = r.json
             if r.path == "/http":
                 ok = verify_signature(
                     secret, r.headers.get("X-Dango-Timestamp", ""), r.raw, r.headers.get("X-Dango-Signature", "")
                 )
-                rows.append(
-                    [
-                        "http (JSON)",
-                        body["event"],
-                        body["severity"],
-                        body["title"],
-                        body["schedule"] or "",
-                        "HMAC ok" if ok else "BAD SIGNATURE",
-                    ]
+                entry.update(
+                    event=body["event"],
+                    severity=body["severity"],
+                    title=body["title"],
+                    schedule=body["schedule"] or "",
+                    http="HMAC ok" if ok else "BAD SIGNATURE",
                 )
             else:
                 blocks = body["attachments"][0]["blocks"]
-                rows.append(
-                    ["slack (Block Kit)", "", "", blocks[0]["text"]["text"], "", body["attachments"][0]["color"]]
-                )
-        table("Alerts received on 127.0.0.1", ["transport", "event", "severity", "title", "schedule", "check"], rows)
+                entry["slack"] = f"{len(blocks)} blocks, {body['attachments'][0]['color']}"
+        rows = [
+            [
+                e.get("event", ""),
+                e.get("severity", ""),
+                e.get("title", ""),
+                e.get("schedule", ""),
+                e.get("slack", "-"),
+                e.get("http", "-"),
+            ]
+            for e in by_event.values()
+        ]
+        from rich.table import Table
+
+        received = Table(title="Alerts received on 127.0.0.1", title_justify="left", show_edge=False, pad_edge=False)
+        for column in ("event", "severity", "title", "schedule", "Slack (Block Kit)", "HTTP JSON (signed)"):
+            received.add_column(column)
+        for row in rows:
+            received.add_row(*row)
+        console.print(received)
         console.print(
             "4 flapping events (fail, success, fail, success) for `demo_flapping` gave one failure alert and one "
             "recovery per transport. Configure real destinations under `notifications.webhooks` "

@@ -99,6 +99,25 @@ def test_generated_dags_alert_on_retry_failure_and_success(alert_project: Path, 
     assert done["event"] == "sync_completed" and done["rows_loaded"] > 0
     assert set(done["metadata"]["rows_by_table"]) >= {"shop.customers", "shop.orders"}
 
+    # The demo section replays this run's events to its own receiver and shows dedup under flapping.
+    from rich.console import Console
+
+    from airflow_provider_dango.commands.alerts import demo_section
+    from airflow_provider_dango.config import load_project
+
+    console = Console(record=True, width=200)
+    demo_section(load_project(alert_project), dags["dango_shop_sync"], ok, console)
+    text = console.export_text()
+    assert "Alerts received on 127.0.0.1" in text
+    rows = [[cell.strip() for cell in line.split("│")] for line in text.splitlines() if "│" in line]
+    assert ["sync_completed", "info", "Sync completed", "shop_sync", "4 blocks, #2eb886", "HMAC ok"] in rows
+    assert all(row[-1] == "HMAC ok" for row in rows)
+    # The flapping schedule: one failure alert and one recovery.
+    assert [row[:3] for row in rows if row[3] == "demo_flapping"] == [
+        ["sync_failed", "error", "Sync failed"],
+        ["sync_completed", "info", "Recovered: sync completed"],
+    ]
+
 
 def test_stale_check_fires_when_the_sync_dag_never_runs(alert_project: Path, receiver: Receiver) -> None:
     from airflow_provider_dango.alerts import Outbox, outbox_path
