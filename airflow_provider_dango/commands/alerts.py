@@ -161,10 +161,11 @@ def demo_section(project: Any, dag: Any, dag_run: Any, console: Any) -> None:
         started = getattr(dag_run, "start_date", None)
         since = started.timestamp() - 1 if started else time.time() - 3600
         recorded = Outbox(outbox_path(project)).events_since(since)
+        kinds = ", ".join(sorted({e.type for e, _ in recorded})) or "none"
+        unsent = "" if project.notifications.webhooks else " (this project has no webhooks yet, so none were sent)"
         console.print(
-            f"The demo run recorded {len(recorded)} event(s) in the outbox "
-            f"({', '.join(sorted({e.type for e, _ in recorded})) or 'none'}). Replaying them to a local receiver "
-            f"at {receiver.url()} as Slack Block Kit and as signed JSON:"
+            f"The demo run recorded {len(recorded)} event(s) in the alert outbox: {kinds}{unsent}. Replaying them to "
+            f"a local receiver at {receiver.url()} as Slack Block Kit and as signed JSON:"
         )
         for event, _ in recorded:
             event.event_id = Event(type=event.type).event_id
@@ -205,31 +206,22 @@ def demo_section(project: Any, dag: Any, dag_run: Any, console: Any) -> None:
                 ok = verify_signature(
                     secret, r.headers.get("X-Dango-Timestamp", ""), r.raw, r.headers.get("X-Dango-Signature", "")
                 )
+                recovered = " (recovered)" if body["recovered"] else ""
                 entry.update(
-                    event=body["event"],
+                    event=body["event"] + recovered,
                     severity=body["severity"],
-                    title=body["title"],
                     schedule=body["schedule"] or "",
                     http="HMAC ok" if ok else "BAD SIGNATURE",
                 )
             else:
                 blocks = body["attachments"][0]["blocks"]
-                entry["slack"] = f"{len(blocks)} blocks, {body['attachments'][0]['color']}"
-        rows = [
-            [
-                e.get("event", ""),
-                e.get("severity", ""),
-                e.get("title", ""),
-                e.get("schedule", ""),
-                e.get("slack", "-"),
-                e.get("http", "-"),
-            ]
-            for e in by_event.values()
-        ]
+                entry["slack"] = f"{body['attachments'][0]['color']}, {len(blocks)} blocks"
+        keys = ("event", "severity", "schedule", "slack", "http")
+        rows = [[e.get(k, "-") for k in keys] for e in by_event.values()]
         from rich.table import Table
 
         received = Table(title="Alerts received on 127.0.0.1", title_justify="left", show_edge=False, pad_edge=False)
-        for column in ("event", "severity", "title", "schedule", "Slack (Block Kit)", "HTTP JSON (signed)"):
+        for column in ("event", "severity", "schedule", "Slack", "JSON"):
             received.add_column(column)
         for row in rows:
             received.add_row(*row)

@@ -110,12 +110,12 @@ def test_generated_dags_alert_on_retry_failure_and_success(alert_project: Path, 
     text = console.export_text()
     assert "Alerts received on 127.0.0.1" in text
     rows = [[cell.strip() for cell in line.split("│")] for line in text.splitlines() if "│" in line]
-    assert ["sync_completed", "info", "Sync completed", "shop_sync", "4 blocks, #2eb886", "HMAC ok"] in rows
+    assert ["sync_completed", "info", "shop_sync", "#2eb886, 4 blocks", "HMAC ok"] in rows
     assert all(row[-1] == "HMAC ok" for row in rows)
     # The flapping schedule: one failure alert and one recovery.
-    assert [row[:3] for row in rows if row[3] == "demo_flapping"] == [
-        ["sync_failed", "error", "Sync failed"],
-        ["sync_completed", "info", "Recovered: sync completed"],
+    assert [row[:2] for row in rows if row[2] == "demo_flapping"] == [
+        ["sync_failed", "error"],
+        ["sync_completed (recovered)", "info"],
     ]
 
 
