@@ -174,3 +174,68 @@ def test_throttling_and_unavailable_are_retryable(tmp_path: Path, status: int) -
     with Receiver(lambda _p, n: status if n == 1 else 200) as r:
         router = make_router(tmp_path, [{"name": "h", "url": r.url("/h"), "format": "slack"}])
         assert router.emit(Event(**FAILED)).delivered == ["h"]
+
+
+class _Refusing:
+    """An SMTP handler answering DATA with a fixed reply (first `times` messages), then 250."""
+
+    def __init__(self, reply: str, times: int) -> None:
+        self.reply, self.times, self.accepted = reply, times, 0
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        if self.times > 0:
+            self.times -= 1
+            return self.reply
+        self.accepted += 1
+        return "250 OK"
+
+
+@pytest.mark.parametrize(
+    ("reply", "outcome", "accepted"),
+    [("451 4.3.0 try again later", "delivered", 1), ("550 5.1.1 mailbox unavailable", "failed", 0)],
+)
+def test_smtp_transient_replies_are_retried_permanent_ones_not(tmp_path, monkeypatch, reply, outcome, accepted):
+    from aiosmtpd.controller import Controller
+
+    handler = _Refusing(reply, times=1)
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        monkeypatch.setenv("DANGO_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("DANGO_SMTP_PORT", str(port))
+        router = make_router(tmp_path, [{"name": "mail", "format": "email", "to": ["a@example.com"]}])
+        result = router.emit(Event(**FAILED))
+    finally:
+        controller.stop()
+    assert getattr(result, outcome) == ["mail"] and handler.accepted == accepted
+
+
+def test_smtp_server_down_keeps_the_mail_in_the_outbox(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DANGO_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("DANGO_SMTP_PORT", str(free_port()))
+    router = make_router(tmp_path, [{"name": "mail", "format": "email", "to": ["a@example.com"]}])
+    assert router.emit(Event(**FAILED)).pending == ["mail"]
+
+
+def test_url_from_an_airflow_connection(tmp_path: Path, receiver: Receiver, monkeypatch) -> None:
+    # The Slack provider's `slackwebhook` connection keeps the webhook URL in the password field.
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SLACK_OPS",
+        '{"conn_type": "slackwebhook", "password": "' + receiver.url("/services/T000/B000/XXX") + '"}',
+    )
+    monkeypatch.setenv("AIRFLOW_CONN_HOOK_HTTP", f"http://127.0.0.1:{receiver.port}/incoming")
+    monkeypatch.setenv("AIRFLOW_CONN_HOOK_KEY", '{"conn_type": "generic", "password": "key-from-connection"}')
+    router = make_router(
+        tmp_path,
+        [
+            {"name": "slack", "conn_id": "slack_ops", "format": "slack"},
+            {"name": "http", "conn_id": "hook_http", "secret": "conn:hook_key"},
+        ],
+    )
+    assert sorted(router.emit(Event(**FAILED)).delivered) == ["http", "slack"]
+    [signed] = receiver.on("/incoming")
+    assert verify_signature(
+        "key-from-connection", signed.headers["X-Dango-Timestamp"], signed.raw, signed.headers["X-Dango-Signature"]
+    )
+    assert len(receiver.on("/services/T000/B000/XXX")) == 1
