@@ -103,7 +103,10 @@ class Webhook(DangoModel):
 
     @property
     def url_is_plaintext(self) -> bool:
-        return bool(self.url) and not _ENV_REF.match(self.url or "") and self.format != "email"
+        if not self.url or _ENV_REF.match(self.url):
+            return False
+        # An SMTP url is a secret only when it carries credentials (smtp://user:password@host).
+        return self.format != "email" or "@" in self.url.split("://", 1)[-1]
 
     @property
     def plaintext_secret_headers(self) -> list[str]:

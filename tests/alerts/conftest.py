@@ -56,3 +56,15 @@ def smtp_server() -> Iterator[tuple[int, SmtpSink]]:
 def make_router(tmp_path: Path, webhooks: list[dict], **config: Any) -> Router:
     cfg = NotificationsConfig.model_validate({"webhooks": webhooks, "retry_delays_seconds": [0.01, 0.02], **config})
     return Router(cfg, Outbox(tmp_path / "outbox.sqlite"), cooldown_s=0)
+
+
+@pytest.fixture(autouse=True)
+def _forget_project_modules() -> Iterator[None]:
+    """Tests here import `pipelines.*` from temporary project copies: forget them afterwards, so a later test's
+    project (another copy, same package name) imports its own."""
+    import sys
+
+    before = {k for k in sys.modules if k == "pipelines" or k.startswith("pipelines.")}
+    yield
+    for key in [k for k in sys.modules if (k == "pipelines" or k.startswith("pipelines.")) and k not in before]:
+        del sys.modules[key]
