@@ -151,12 +151,13 @@ class Outbox:
                 [status, attempts, error, retry_at if retry_at is not None else 0, event_id, webhook],
             )
 
-    def release(self, event_id: str, webhook: str, retry_at: float) -> None:
-        """Leave a pending delivery untouched but for its next attempt time (its last error stays)."""
+    def release(self, event_id: str, webhook: str, retry_at: float, note: str = "not attempted: webhook down") -> None:
+        """Put a pending delivery back for `retry_at`, keeping its last error (or `note` when it has none)."""
         with self._tx() as con:
             con.execute(
-                "UPDATE deliveries SET next_attempt_at = ? WHERE event_id = ? AND webhook = ? AND status = 'pending'",
-                [retry_at, event_id, webhook],
+                "UPDATE deliveries SET next_attempt_at = ?, last_error = coalesce(last_error, ?) "
+                "WHERE event_id = ? AND webhook = ? AND status = 'pending'",
+                [retry_at, note, event_id, webhook],
             )
 
     def claim(

@@ -8,7 +8,8 @@ Routing (in order):
 Delivery: each webhook in its own thread, so a hanging or broken one never delays or blocks the others; up to
 1 + len(retry_delays) attempts on 5xx / 429 / timeouts / connection errors, none on other 4xx. What is still
 undelivered stays `pending` in the outbox and is retried by `flush()`. A webhook that just failed all its attempts
-is "cooling down" for `cooldown_s`: further events for it go straight to the outbox instead of waiting again.
+is "cooling down" for `cooldown_s` (recorded in the outbox, so other processes know too): further events for it go
+straight to the outbox instead of waiting through the retries again; `flush()` still probes it.
 """
 
 from __future__ import annotations
@@ -152,11 +153,9 @@ class Router:
     def _deliver(self, event: Event, name: str, previous_attempts: int, respect_cooldown: bool = True) -> str:
         """One webhook, with retries. Returns 'delivered', 'pending' or 'failed'."""
         transport = self.transports[name]
-        now = time.time()
-        if respect_cooldown and self._down_until.get(name, 0) > now:
-            self.outbox.mark_failed(
-                event.event_id, name, 0, "not attempted: webhook down (cooling down)", self._down_until[name]
-            )
+        cooling_until = self._cooling_until(name)
+        if respect_cooldown and cooling_until > time.time():
+            self.outbox.release(event.event_id, name, cooling_until)
             return "pending"
         attempts = 0
         error = ""
@@ -174,8 +173,10 @@ class Router:
                 error = self._clean(transport, f"{type(exc).__name__}: {exc}")
             else:
                 self.outbox.mark_delivered(event.event_id, name, attempts)
-                with self._lock:
-                    self._down_until.pop(name, None)
+                if cooling_until:
+                    with self._lock:
+                        self._down_until.pop(name, None)
+                    self.outbox.set_state(f"cooldown.{name}", "0")
                 return "delivered"
             if attempt < len(self.retry_delays):
                 log.info(
@@ -190,6 +191,7 @@ class Router:
         retry_at = time.time() + self.cooldown_s
         with self._lock:
             self._down_until[name] = retry_at
+        self.outbox.set_state(f"cooldown.{name}", repr(retry_at))
         log.warning(
             "alert %s to %s not delivered after %d attempt(s): %s; kept in the outbox",
             event.type,
@@ -199,6 +201,11 @@ class Router:
         )
         self.outbox.mark_failed(event.event_id, name, attempts, error, retry_at)
         return "pending"
+
+    def _cooling_until(self, name: str) -> float:
+        """Until when `name` is cooling down: known in this process, or recorded in the outbox by another one."""
+        stored = self.outbox.get_state(f"cooldown.{name}")
+        return max(self._down_until.get(name, 0.0), float(stored) if stored else 0.0)
 
     @staticmethod
     def _clean(transport: Transport, text: str) -> str:
@@ -226,16 +233,13 @@ class Router:
         for d in due:
             if d.webhook in self.transports:
                 by_webhook.setdefault(d.webhook, []).append(d)
-        with self._lock:
-            for name in by_webhook:
-                self._down_until.pop(name, None)
         result = FlushResult()
 
         def drain(name: str) -> tuple[int, int, int]:
             delivered = failed = 0
             items = by_webhook[name]
             for i, d in enumerate(items):
-                outcome = self._deliver(d.event, name, d.attempts)
+                outcome = self._deliver(d.event, name, d.attempts, respect_cooldown=False)
                 if outcome == "delivered":
                     delivered += 1
                 elif outcome == "failed":

@@ -148,3 +148,20 @@ def test_no_secret_in_any_log_line(tmp_path: Path, caplog, capfd, monkeypatch) -
     assert "not delivered" in text
     for secret in ("SECRET", "127.0.0.1"):
         assert secret not in text, [line for line in text.splitlines() if secret in line]
+
+
+def test_a_down_webhook_cools_down_across_routers(tmp_path: Path) -> None:
+    """Another process (here: another router on the same outbox) does not wait through the retries again."""
+    from airflow_provider_dango.config import NotificationsConfig as Cfg
+
+    with Receiver(lambda _p, _n: 503) as down:
+        cfg = Cfg.model_validate({"webhooks": [{"name": "h", "url": down.url("/h")}], "retry_delays_seconds": [0.01]})
+        first = Router(cfg, Outbox(tmp_path / "o.sqlite"), cooldown_s=60)
+        assert first.emit(Event(type="metric_alert", key="a")).pending == ["h"]
+        assert down.requests["/h"] == 2
+        second = Router(cfg, Outbox(tmp_path / "o.sqlite"), cooldown_s=60)
+        assert second.emit(Event(type="metric_alert", key="b")).pending == ["h"]
+        assert down.requests["/h"] == 2  # not attempted while cooling down
+        assert second.flush().pending == 0 and down.requests["/h"] == 2  # nothing due yet
+        second.flush(force=True)  # `dango alerts flush` probes anyway
+        assert down.requests["/h"] == 4
