@@ -7,15 +7,15 @@ Routing (in order):
   3. per webhook: `events:` (when not empty) and `min_severity:`.
 Delivery: each webhook in its own thread, so a hanging or broken one never delays or blocks the others; up to
 1 + len(retry_delays) attempts on 5xx / 429 / timeouts / connection errors, none on other 4xx. What is still
-undelivered stays `pending` in the outbox and is retried by `flush()`. A webhook that just failed all its attempts
-is "cooling down" for `cooldown_s` (recorded in the outbox, so other processes know too): further events for it go
-straight to the outbox instead of waiting through the retries again; `flush()` still probes it.
+undelivered stays `pending` in the outbox and is retried by `flush()`. A webhook whose last `cooldown_after` events
+(default 3) each failed every attempt is "cooling down" for `cooldown_s` (recorded in the outbox, so other processes
+know too): further events for it go straight to the outbox instead of waiting through the retries again; `flush()`
+still probes it, and one success ends the cooldown.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -89,6 +89,7 @@ class Router:
         notify_on: Callable[[Event], Sequence[str]] | None = None,
         retry_delays: Sequence[float] | None = None,
         cooldown_s: float = 30.0,
+        cooldown_after: int = 3,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.config = config
@@ -99,14 +100,13 @@ class Router:
         self.notify_on = notify_on or (lambda _e: ())
         self.retry_delays = list(config.retry_delays_seconds if retry_delays is None else retry_delays)
         self.cooldown_s = cooldown_s
+        self.cooldown_after = cooldown_after
         timeouts = [w.timeout_seconds for w in config.webhooks] or [10.0]
         # How long an in-flight delivery may take (all attempts and waits): nobody else claims it meanwhile.
         self.lease_s = (1 + len(self.retry_delays)) * max(timeouts) + sum(self.retry_delays) + 30
         self.drain_on_success = True
         self.drain_limit = 50
         self.sleep = sleep
-        self._down_until: dict[str, float] = {}
-        self._lock = threading.Lock()
 
     # --- routing -----------------------------------------------------------------------------------------------
     def targets(self, event: Event) -> list[str]:
@@ -153,7 +153,7 @@ class Router:
     def _deliver(self, event: Event, name: str, previous_attempts: int, respect_cooldown: bool = True) -> str:
         """One webhook, with retries. Returns 'delivered', 'pending' or 'failed'."""
         transport = self.transports[name]
-        cooling_until = self._cooling_until(name)
+        failures, cooling_until = self._health(name)
         if respect_cooldown and cooling_until > time.time():
             self.outbox.release(event.event_id, name, cooling_until)
             return "pending"
@@ -173,10 +173,8 @@ class Router:
                 error = self._clean(transport, f"{type(exc).__name__}: {exc}")
             else:
                 self.outbox.mark_delivered(event.event_id, name, attempts)
-                if cooling_until:
-                    with self._lock:
-                        self._down_until.pop(name, None)
-                    self.outbox.set_state(f"cooldown.{name}", "0")
+                if failures or cooling_until:  # it works again: forget its failures, end any cooldown
+                    self._set_health(name, 0, 0.0)
                 return "delivered"
             if attempt < len(self.retry_delays):
                 log.info(
@@ -188,10 +186,9 @@ class Router:
                     self.retry_delays[attempt],
                 )
                 self.sleep(self.retry_delays[attempt])
+        failures = self._health(name)[0] + 1
         retry_at = time.time() + self.cooldown_s
-        with self._lock:
-            self._down_until[name] = retry_at
-        self.outbox.set_state(f"cooldown.{name}", repr(retry_at))
+        self._set_health(name, failures, retry_at if failures >= self.cooldown_after else 0.0)
         log.warning(
             "alert %s to %s not delivered after %d attempt(s): %s; kept in the outbox",
             event.type,
@@ -202,10 +199,16 @@ class Router:
         self.outbox.mark_failed(event.event_id, name, attempts, error, retry_at)
         return "pending"
 
-    def _cooling_until(self, name: str) -> float:
-        """Until when `name` is cooling down: known in this process, or recorded in the outbox by another one."""
-        stored = self.outbox.get_state(f"cooldown.{name}")
-        return max(self._down_until.get(name, 0.0), float(stored) if stored else 0.0)
+    def _health(self, name: str) -> tuple[int, float]:
+        """(events in a row that failed every attempt, cooling down until): kept in the outbox for all processes."""
+        stored = self.outbox.get_state(f"health.{name}")
+        if not stored:
+            return 0, 0.0
+        failures, _, until = stored.partition(" ")
+        return int(failures), float(until)
+
+    def _set_health(self, name: str, failures: int, until: float) -> None:
+        self.outbox.set_state(f"health.{name}", f"{failures} {until!r}")
 
     @staticmethod
     def _clean(transport: Transport, text: str) -> str:

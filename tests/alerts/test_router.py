@@ -151,17 +151,21 @@ def test_no_secret_in_any_log_line(tmp_path: Path, caplog, capfd, monkeypatch) -
 
 
 def test_a_down_webhook_cools_down_across_routers(tmp_path: Path) -> None:
-    """Another process (here: another router on the same outbox) does not wait through the retries again."""
+    """After 3 events in a row failed every attempt, another process (here: another router on the same outbox) does
+    not wait through the retries again; one success ends the cooldown."""
     from airflow_provider_dango.config import NotificationsConfig as Cfg
 
-    with Receiver(lambda _p, _n: 503) as down:
-        cfg = Cfg.model_validate({"webhooks": [{"name": "h", "url": down.url("/h")}], "retry_delays_seconds": [0.01]})
+    up = [False]
+    with Receiver(lambda _p, _n: 200 if up[0] else 503) as server:
+        cfg = Cfg.model_validate({"webhooks": [{"name": "h", "url": server.url("/h")}], "retry_delays_seconds": [0.01]})
         first = Router(cfg, Outbox(tmp_path / "o.sqlite"), cooldown_s=60)
-        assert first.emit(Event(type="metric_alert", key="a")).pending == ["h"]
-        assert down.requests["/h"] == 2
+        for key in "abc":
+            assert first.emit(Event(type="metric_alert", key=key)).pending == ["h"]
+        assert server.requests["/h"] == 6
         second = Router(cfg, Outbox(tmp_path / "o.sqlite"), cooldown_s=60)
-        assert second.emit(Event(type="metric_alert", key="b")).pending == ["h"]
-        assert down.requests["/h"] == 2  # not attempted while cooling down
-        assert second.flush().pending == 0 and down.requests["/h"] == 2  # nothing due yet
-        second.flush(force=True)  # `dango alerts flush` probes anyway
-        assert down.requests["/h"] == 4
+        assert second.emit(Event(type="metric_alert", key="d")).pending == ["h"]
+        assert server.requests["/h"] == 6  # not attempted while cooling down
+        assert second.flush().pending == 0 and server.requests["/h"] == 6  # nothing is due yet
+        up[0] = True
+        assert second.flush(force=True).delivered == 4  # `dango alerts flush` probes anyway
+        assert second.emit(Event(type="metric_alert", key="e")).delivered == ["h"]  # cooldown over
