@@ -187,8 +187,14 @@ class Router:
                 )
                 self.sleep(self.retry_delays[attempt])
         failures = self._health(name)[0] + 1
-        retry_at = time.time() + self.cooldown_s
-        self._set_health(name, failures, retry_at if failures >= self.cooldown_after else 0.0)
+        now = time.time()
+        if failures >= self.cooldown_after:
+            retry_at = now + self.cooldown_s
+            self._set_health(name, failures, retry_at)
+        else:
+            # Not (yet) considered down: due again soon, so the next success to this webhook drains it.
+            retry_at = now + max(self.retry_delays, default=self.cooldown_s)
+            self._set_health(name, failures, 0.0)
         log.warning(
             "alert %s to %s not delivered after %d attempt(s): %s; kept in the outbox",
             event.type,
