@@ -88,9 +88,12 @@ def complete(project: DangoProject, event: Event) -> Event:
     return event
 
 
-def emit(project: DangoProject, event: Event) -> EmitResult | None:
-    """Send `event` through the project's router. Never raises; returns None when alerting itself broke."""
+def emit(project: DangoProject, event: Event | dict[str, Any]) -> EmitResult | None:
+    """Send `event` (an Event, or a dict of its fields) through the project's router. Never raises; returns None
+    when alerting itself broke (logged)."""
     try:
+        if isinstance(event, dict):
+            event = Event(**event)
         return router_for(project).emit(complete(project, event))
     except Exception:
         log.exception("dango alerts: could not process event %s", getattr(event, "type", event))

@@ -92,3 +92,15 @@ def test_core_has_no_airflow_import() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_emit_accepts_a_dict_and_never_raises(shop_project: Path, monkeypatch, caplog) -> None:
+    from airflow_provider_dango.alerts import emit
+    from airflow_provider_dango.config import load_project
+
+    monkeypatch.setenv("DANGO_ALERTS_OUTBOX", str(shop_project / "outbox.sqlite"))
+    project = load_project(shop_project)
+    result = emit(project, {"type": "pii_detected", "key": "raw_shop.orders.notes:email", "summary": "emails"})
+    assert result is not None and result.targets == []  # the example project has no webhooks: recorded only
+    assert emit(project, {"type": "pii_found"}) is None
+    assert "unknown event type 'pii_found'" in caplog.text
