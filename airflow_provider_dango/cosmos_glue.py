@@ -50,6 +50,10 @@ def _group(project: DangoProject, select: list[str], exclude: list[str], test_be
     from cosmos.constants import LoadMode, TestBehavior
 
     require_manifest(project)
+    # Audit trail: Cosmos calls this (by import path, resolved at run time) with its temporary dbt folder after dbt
+    # ran and before it raises on failures, so every node result, failed tests included, lands in the audit tables.
+    op_args.setdefault("callback", "airflow_provider_dango.audit.dbt_results.record_cosmos_run_results")
+    op_args.setdefault("callback_args", {"project_dir": str(project.root)})
     render = RenderConfig(
         load_method=LoadMode.DBT_MANIFEST,
         select=select,
