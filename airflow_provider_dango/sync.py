@@ -55,10 +55,11 @@ def resolve_source(project: DangoProject, source: Source) -> Any:
             module = importlib.import_module(module_name)
         except Exception as exc:
             raise SourceImportError(f"source {source.name!r}: cannot import {module_name!r}: {exc}") from exc
-    func = getattr(module, func_name, None)
-    if not callable(func):
-        raise SourceImportError(f"source {source.name!r}: {module_name!r} has no callable {func_name!r}")
-    return func(**source.call_args)
+        func = getattr(module, func_name, None)
+        if not callable(func):
+            raise SourceImportError(f"source {source.name!r}: {module_name!r} has no callable {func_name!r}")
+        # Called while the project's modules are in sys.modules: dlt's decorators look their module up there.
+        return func(**source.call_args)
 
 
 def run_sync(project: DangoProject, source_name: str, run_id: str | None = None) -> SyncResult:
