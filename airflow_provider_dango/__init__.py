@@ -25,8 +25,13 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {
                 "integration-name": "Dango",
-                "python-modules": ["airflow_provider_dango.operators.sync"],
+                "python-modules": ["airflow_provider_dango.operators.sync", "airflow_provider_dango.notifications"],
             }
         ],
-        "notifications": [],
+        "notifications": [
+            "airflow_provider_dango.notifications.DangoTaskFailureNotifier",
+            "airflow_provider_dango.notifications.DangoRetryNotifier",
+            "airflow_provider_dango.notifications.DangoSuccessNotifier",
+            "airflow_provider_dango.notifications.DangoDagFailureNotifier",
+        ],
     }

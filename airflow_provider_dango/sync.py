@@ -58,6 +58,7 @@ def resolve_source(project: DangoProject, source: Source) -> Any:
         func = getattr(module, func_name, None)
         if not callable(func):
             raise SourceImportError(f"source {source.name!r}: {module_name!r} has no callable {func_name!r}")
+        # Called while the project's modules are in sys.modules: dlt's decorators look their module up there.
         return func(**source.call_args)
 
 

@@ -341,6 +341,16 @@ def load_project(root: str | Path) -> DangoProject:
                     "warning",
                 )
             )
+        for header in webhook.plaintext_secret_headers:
+            i = top.notifications.webhooks.index(webhook)
+            problems.append(
+                schedules_doc.problem(
+                    ("notifications", "webhooks", i, "headers", header),
+                    f"notifications.webhooks[{i}].headers.{header}: looks like a credential in plain text; "
+                    "use ${ENV_VAR}",
+                    "warning",
+                )
+            )
 
     indexed, project.broken_schedules = _entries(schedules_doc, "schedules", Schedule, problems)
     seen: dict[str, int] = {}

@@ -1,0 +1,226 @@
+"""The durable outbox: a local SQLite file holding every event, every delivery attempt and the dedup cursor.
+
+Why a file and not memory: Airflow runs callbacks and tasks in separate, short-lived processes. An alert that could
+not be delivered stays `pending` here and is retried by the next emit, by the `dango_stale_check` DAG (every few
+minutes) or by `dango alerts flush`; the dedup cursor is shared by every process on the machine.
+(Multi-machine deployments: put `outbox_path` on a shared volume.)
+
+Tables: `events` (every event, routed or not), `deliveries` (one row per event and webhook: pending, delivered,
+failed), `dedup` (last time each (type, key) was sent), `subjects` (failing or ok, for recovery messages),
+`state` (small key/values such as when a source was first seen by the stale check).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from airflow_provider_dango.alerts.events import Event
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    event_id TEXT PRIMARY KEY, type TEXT NOT NULL, severity TEXT NOT NULL, dedup_key TEXT NOT NULL,
+    created_at REAL NOT NULL, outcome TEXT NOT NULL, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_created ON events (created_at);
+CREATE TABLE IF NOT EXISTS deliveries (
+    event_id TEXT NOT NULL, webhook TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL NOT NULL, last_error TEXT, created_at REAL NOT NULL, delivered_at REAL,
+    PRIMARY KEY (event_id, webhook));
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at);
+CREATE TABLE IF NOT EXISTS dedup (type TEXT NOT NULL, key TEXT NOT NULL, last_sent_at REAL NOT NULL,
+    PRIMARY KEY (type, key));
+CREATE TABLE IF NOT EXISTS subjects (subject TEXT PRIMARY KEY, state TEXT NOT NULL, since REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+FAILURE_TYPES = ("sync_failed", "dag_failed", "dbt_test_failed")
+
+
+@dataclass
+class DueDelivery:
+    event: Event
+    webhook: str
+    attempts: int
+
+
+class Outbox:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as con:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.executescript(SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            con.execute("PRAGMA busy_timeout=30000")
+            # WAL + NORMAL: a commit survives a process crash; only an OS crash may lose the last commits.
+            con.execute("PRAGMA synchronous=NORMAL")
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
+    def admit(self, event: Event, window_s: float, now: float | None = None) -> bool:
+        """Dedup and recovery in one transaction. False when the same (type, key) was sent within the window.
+
+        A success that follows an alerted failure of the same subject (schedule) becomes a recovery
+        (`event.recovered = True`), deduplicated as its own kind, so a flapping fail/success/fail/success sequence
+        gives one failure alert and one recovery message per window.
+        """
+        now = time.time() if now is None else now
+        with self._tx() as con:
+            row = con.execute("SELECT state FROM subjects WHERE subject = ?", [event.subject]).fetchone()
+            if event.type in FAILURE_TYPES:
+                con.execute(
+                    "INSERT INTO subjects VALUES (?, 'failing', ?) ON CONFLICT (subject) DO UPDATE "
+                    "SET state = 'failing', since = CASE WHEN subjects.state = 'failing' THEN subjects.since "
+                    "ELSE excluded.since END",
+                    [event.subject, now],
+                )
+            elif event.type == "sync_completed":
+                if row and row[0] == "failing":
+                    event.recovered = True
+                con.execute(
+                    "INSERT INTO subjects VALUES (?, 'ok', ?) ON CONFLICT (subject) DO UPDATE SET state = 'ok', "
+                    "since = excluded.since",
+                    [event.subject, now],
+                )
+            kind = event.type + (":recovered" if event.recovered else "")
+            if window_s > 0:
+                last = con.execute(
+                    "SELECT last_sent_at FROM dedup WHERE type = ? AND key = ?", [kind, event.dedup_key]
+                ).fetchone()
+                if last and now - last[0] < window_s:
+                    return False
+            con.execute(
+                "INSERT INTO dedup VALUES (?, ?, ?) ON CONFLICT (type, key) DO UPDATE SET last_sent_at = ?",
+                [kind, event.dedup_key, now, now],
+            )
+            return True
+
+    def record(
+        self, event: Event, outcome: str, webhooks: list[str], now: float | None = None, lease_s: float = 0
+    ) -> None:
+        """Store the event (outcome: routed, suppressed, unrouted) and one pending delivery per webhook.
+
+        `lease_s`: the caller is about to deliver these itself; nobody else may claim them for that long (if the
+        caller dies mid-way, they become due when the lease ends)."""
+        now = time.time() if now is None else now
+        with self._tx() as con:
+            con.execute(
+                "INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [event.event_id, event.type, event.level.label, event.dedup_key, now, outcome, event.to_json()],
+            )
+            con.executemany(
+                "INSERT OR IGNORE INTO deliveries VALUES (?, ?, 'pending', 0, ?, NULL, ?, NULL)",
+                [(event.event_id, w, now + lease_s, now) for w in webhooks],
+            )
+
+    def mark_delivered(self, event_id: str, webhook: str, attempts: int) -> None:
+        with self._tx() as con:
+            con.execute(
+                "UPDATE deliveries SET status = 'delivered', attempts = attempts + ?, delivered_at = ?, "
+                "last_error = NULL WHERE event_id = ? AND webhook = ?",
+                [attempts, time.time(), event_id, webhook],
+            )
+
+    def mark_failed(self, event_id: str, webhook: str, attempts: int, error: str, retry_at: float | None) -> None:
+        """`retry_at` None: a permanent failure (4xx), kept as `failed` for inspection; else pending until then."""
+        status = "failed" if retry_at is None else "pending"
+        with self._tx() as con:
+            con.execute(
+                "UPDATE deliveries SET status = ?, attempts = attempts + ?, last_error = ?, next_attempt_at = ? "
+                "WHERE event_id = ? AND webhook = ?",
+                [status, attempts, error, retry_at if retry_at is not None else 0, event_id, webhook],
+            )
+
+    def release(self, event_id: str, webhook: str, retry_at: float, note: str = "not attempted: webhook down") -> None:
+        """Put a pending delivery back for `retry_at`, keeping its last error (or `note` when it has none)."""
+        with self._tx() as con:
+            con.execute(
+                "UPDATE deliveries SET next_attempt_at = ?, last_error = coalesce(last_error, ?) "
+                "WHERE event_id = ? AND webhook = ? AND status = 'pending'",
+                [retry_at, note, event_id, webhook],
+            )
+
+    def claim(
+        self, now: float | None = None, limit: int = 500, webhooks: list[str] | None = None, lease_s: float = 120
+    ) -> list[DueDelivery]:
+        """Take due pending deliveries for sending: pushes their next attempt `lease_s` ahead in the same
+        transaction, so two processes flushing at once never send the same alert twice. A process that dies while
+        sending leaves the lease to expire, and the alert is retried then (at-least-once)."""
+        current = time.time()
+        cutoff = current if now is None else now
+        where = "d.status = 'pending' AND d.next_attempt_at <= ?"
+        args: list = [cutoff]
+        if webhooks is not None:
+            where += f" AND d.webhook IN ({', '.join('?' for _ in webhooks)})"
+            args.extend(webhooks)
+        with self._tx() as con:
+            rows = con.execute(
+                f"SELECT d.event_id, e.body, d.webhook, d.attempts FROM deliveries d JOIN events e USING (event_id) "
+                f"WHERE {where} ORDER BY d.created_at LIMIT ?",
+                [*args, limit],
+            ).fetchall()
+            con.executemany(
+                "UPDATE deliveries SET next_attempt_at = ? WHERE event_id = ? AND webhook = ?",
+                [(current + lease_s, event_id, webhook) for event_id, _, webhook, _ in rows],
+            )
+        return [DueDelivery(Event.from_json(body), webhook, attempts) for _, body, webhook, attempts in rows]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """{webhook: {status: n}}"""
+        with self._connect() as con:
+            rows = con.execute("SELECT webhook, status, count(*) FROM deliveries GROUP BY 1, 2").fetchall()
+        out: dict[str, dict[str, int]] = {}
+        for webhook, status, n in rows:
+            out.setdefault(webhook, {})[status] = n
+        return out
+
+    def deliveries(self, status: str | None = None, limit: int = 100) -> list[dict]:
+        with self._connect() as con:
+            con.row_factory = sqlite3.Row
+            sql = (
+                "SELECT d.event_id, e.type, e.severity, d.webhook, d.status, d.attempts, d.last_error, d.created_at "
+                "FROM deliveries d JOIN events e USING (event_id)"
+            )
+            args: list = []
+            if status:
+                sql += " WHERE d.status = ?"
+                args.append(status)
+            sql += " ORDER BY d.created_at DESC LIMIT ?"
+            args.append(limit)
+            return [dict(r) for r in con.execute(sql, args).fetchall()]
+
+    def events_since(self, since: float) -> list[tuple[Event, str]]:
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT body, outcome FROM events WHERE created_at >= ? ORDER BY created_at", [since]
+            ).fetchall()
+        return [(Event.from_json(body), outcome) for body, outcome in rows]
+
+    def get_state(self, key: str) -> str | None:
+        with self._connect() as con:
+            row = con.execute("SELECT value FROM state WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_state(self, key: str, value: str) -> None:
+        with self._tx() as con:
+            con.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", [key, value])

@@ -1,0 +1,262 @@
+"""Airflow side of alerts: BaseNotifier subclasses, the callbacks of generated DAGs, and the stale-check DAG.
+
+Thin adapters: they turn an Airflow callback context into an `alerts.Event` and call `alerts.emit`.
+  - task failure   -> sync_failed (sync tasks), dbt_test_failed (dbt test tasks), dag_failed (any other task)
+  - task retry     -> sync_retrying (attempt number, next retry time)
+  - DAG success    -> sync_completed (rows per table from `dango.load_stats`, duration)
+  - DAG failure    -> dag_failed, only when no task failure explains it (DAG run timeout, deadlock)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseNotifier, BaseOperator
+
+if TYPE_CHECKING:
+    from airflow_provider_dango.alerts import Event
+    from airflow_provider_dango.config import DangoProject, Schedule
+
+STALE_CHECK_DAG_ID = "dango_stale_check"
+_TEST_NAME = re.compile(r"(?:Failure|Error|Warning) in test ([A-Za-z0-9_.]+)")
+
+
+def _get(context: Any, key: str) -> Any:
+    try:
+        return context.get(key) if hasattr(context, "get") else context[key]
+    except (KeyError, AttributeError):
+        return None
+
+
+def _dag_id(context: Any) -> str | None:
+    dag = _get(context, "dag")
+    if dag is not None:
+        return getattr(dag, "dag_id", None)
+    ti = _get(context, "ti")
+    return getattr(ti, "dag_id", None)
+
+
+def _run_id(context: Any) -> str | None:
+    run_id = _get(context, "run_id")
+    if run_id:
+        return str(run_id)
+    dag_run = _get(context, "dag_run")
+    return getattr(dag_run, "run_id", None)
+
+
+def _error_text(exc: Any) -> str | None:
+    if exc is None:
+        return None
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class DangoNotifier(BaseNotifier):
+    """Base: loads the project at notify time and emits the event that `build_event` returns."""
+
+    template_fields: Sequence[str] = ("project_dir",)
+
+    def __init__(self, *, project_dir: str, schedule: str | None = None, sources: Sequence[str] = ()) -> None:
+        super().__init__()
+        self.project_dir = project_dir
+        self.schedule = schedule
+        self.sources = list(sources)
+
+    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+        dag = _get(context, "dag")
+        if jinja_env is None and dag is not None and not hasattr(dag, "get_template_env"):
+            # dag.test() hands DAG-level callbacks a SerializedDAG, which cannot make a Jinja environment.
+            from jinja2.sandbox import SandboxedEnvironment
+
+            jinja_env = SandboxedEnvironment()
+        super().render_template_fields(context, jinja_env)
+
+    def build_event(self, project: DangoProject, context: Any) -> Event | None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def notify(self, context: Any) -> None:
+        from airflow_provider_dango.alerts import emit
+        from airflow_provider_dango.config import load_project
+
+        project = load_project(self.project_dir)
+        event = self.build_event(project, context)
+        if event is None:
+            return
+        result = emit(project, event)
+        if result is not None:
+            self.log.info(
+                "dango alert %s: %s",
+                event.type,
+                "suppressed (dedup)"
+                if result.suppressed
+                else f"delivered to {result.delivered or 'none'}, pending {result.pending or 'none'}",
+            )
+
+    def _base(self, context: Any, **kwargs: Any) -> dict[str, Any]:
+        ti = _get(context, "ti")
+        return {
+            "schedule": self.schedule,
+            "sources": self.sources,
+            "dag_id": _dag_id(context),
+            "run_id": _run_id(context),
+            "task_id": getattr(ti, "task_id", None),
+            **kwargs,
+        }
+
+
+class DangoTaskFailureNotifier(DangoNotifier):
+    """Task-level `on_failure_callback`: the failing task, its error and, for dbt tests, the failing tests."""
+
+    def build_event(self, project: DangoProject, context: Any) -> Event | None:
+        from airflow_provider_dango.alerts import Event
+
+        ti = _get(context, "ti")
+        task_id = str(getattr(ti, "task_id", "") or "")
+        error = _error_text(_get(context, "exception"))
+        base = self._base(context, error=error, attempt_number=getattr(ti, "try_number", None))
+        if task_id.startswith("sync_"):
+            base["sources"] = [task_id.removeprefix("sync_")]
+            return Event(type="sync_failed", **base)
+        if task_id.endswith((".test", "_test")) or ".test" in task_id:
+            tests = sorted(set(_TEST_NAME.findall(error or "")))
+            details = {"failing_tests": tests} if tests else {}
+            summary = f"dbt tests failed in {task_id}" + (f": {', '.join(tests)}" if tests else "")
+            return Event(type="dbt_test_failed", summary=summary, details=details, **base)
+        return Event(type="dag_failed", summary=f"task {task_id} failed", **base)
+
+
+class DangoRetryNotifier(DangoNotifier):
+    """Task-level `on_retry_callback`: sync_retrying with the attempt number and the next retry time."""
+
+    def build_event(self, project: DangoProject, context: Any) -> Event | None:
+        from airflow_provider_dango.alerts import Event
+
+        ti = _get(context, "ti")
+        task = getattr(ti, "task", None)
+        delay = getattr(task, "retry_delay", None) or dt.timedelta(seconds=30)
+        next_at = dt.datetime.now(dt.timezone.utc) + (delay if isinstance(delay, dt.timedelta) else dt.timedelta())
+        base = self._base(
+            context,
+            error=_error_text(_get(context, "exception")),
+            attempt_number=getattr(ti, "try_number", None),
+            next_retry_at=next_at.isoformat(timespec="seconds"),
+        )
+        task_id = str(base.get("task_id") or "")
+        if task_id.startswith("sync_"):
+            base["sources"] = [task_id.removeprefix("sync_")]
+        return Event(type="sync_retrying", **base)
+
+
+class DangoSuccessNotifier(DangoNotifier):
+    """DAG-level `on_success_callback`: sync_completed with rows loaded in this run."""
+
+    def build_event(self, project: DangoProject, context: Any) -> Event | None:
+        from airflow_provider_dango.alerts import Event
+
+        run_id = _run_id(context)
+        rows = _rows_loaded(project, run_id) if run_id else None
+        dag_run = _get(context, "dag_run")
+        start = getattr(dag_run, "start_date", None)
+        duration = (dt.datetime.now(dt.timezone.utc) - start).total_seconds() if start else None
+        base = self._base(context, rows_loaded=rows, duration_seconds=duration)
+        base["task_id"] = None
+        return Event(type="sync_completed", **base)
+
+
+class DangoDagFailureNotifier(DangoNotifier):
+    """DAG-level `on_failure_callback`: dag_failed when the run failed without a task failure (e.g. timed out)."""
+
+    def build_event(self, project: DangoProject, context: Any) -> Event | None:
+        from airflow_provider_dango.alerts import Event
+
+        reason = str(_get(context, "reason") or "")
+        if reason == "task_failure":
+            return None  # the failing task's own callback already alerted, with its error
+        base = self._base(context, error=f"DAG run failed: {reason or 'unknown reason'}")
+        base["task_id"] = None
+        severity = "critical" if "timed_out" in reason or "timeout" in reason else "error"
+        return Event(type="dag_failed", severity=severity, summary=reason or None, **base)
+
+
+def _rows_loaded(project: DangoProject, run_id: str) -> dict[str, int] | None:
+    import duckdb
+
+    from airflow_provider_dango.warehouse import META_SCHEMA, quote_ident, warehouse_lock
+
+    # A callback must not wait long for the warehouse (DAG callbacks run in the DAG processor): 30 s, then no counts.
+    try:
+        with warehouse_lock(project.warehouse_path, timeout_s=30):
+            try:
+                con = duckdb.connect(str(project.warehouse_path), read_only=True)
+            except duckdb.ConnectionException:  # this process already holds a read-write connection (dbt)
+                con = duckdb.connect(str(project.warehouse_path))
+            try:
+                rows = con.execute(
+                    f"SELECT source || '.' || table_name, rows_loaded FROM {quote_ident(META_SCHEMA)}.load_stats "
+                    "WHERE run_id = ? ORDER BY 1",
+                    [run_id],
+                ).fetchall()
+            finally:
+                con.close()
+    except Exception:
+        return None
+    return {name: int(n) for name, n in rows}
+
+
+def dag_callbacks(project: DangoProject, schedule: Schedule) -> dict[str, Any]:
+    """DAG kwargs for a generated DAG: DAG-level success/failure notifiers, and task-level failure/retry
+    notifiers under `default_args` (the factory merges those into its own default_args)."""
+    common = {"project_dir": str(project.root), "schedule": schedule.name, "sources": schedule.sources}
+    return {
+        "on_success_callback": DangoSuccessNotifier(**common),
+        "on_failure_callback": DangoDagFailureNotifier(**common),
+        "default_args": {
+            "on_failure_callback": DangoTaskFailureNotifier(**common),
+            "on_retry_callback": DangoRetryNotifier(**common),
+        },
+    }
+
+
+class DangoStaleCheckOperator(BaseOperator):
+    """Emits sync_stale for sources past `stale_threshold_hours`, then retries the alert outbox."""
+
+    template_fields: Sequence[str] = ("project_dir",)
+    ui_color = "#ecb22e"
+
+    def __init__(self, *, project_dir: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.project_dir = project_dir
+
+    def execute(self, context: Any) -> dict[str, int]:
+        from airflow_provider_dango.alerts.stale import run_stale_check
+        from airflow_provider_dango.config import load_project
+
+        counts = run_stale_check(load_project(self.project_dir))
+        self.log.info("dango stale check: %s", counts)
+        return counts
+
+
+def stale_check_dag(project: DangoProject) -> Any:
+    """The `dango_stale_check` DAG, or None when nothing is watched (no webhooks, on_stale off, no sync schedule)."""
+    from airflow.sdk import DAG
+    from airflow.timetables.trigger import CronTriggerTimetable
+
+    from airflow_provider_dango.alerts.stale import watched_sources
+
+    if not project.notifications.webhooks or not project.notifications.on_stale or not watched_sources(project):
+        return None
+    with DAG(
+        dag_id=STALE_CHECK_DAG_ID,
+        description="dango: alert on sources with no successful sync for stale_threshold_hours; retry the outbox",
+        schedule=CronTriggerTimetable(project.notifications.stale_check_cron, timezone="UTC"),
+        start_date=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc),
+        catchup=False,
+        max_active_runs=1,
+        tags=["dango", "dango:alerts"],
+        default_args={"owner": "dango", "retries": 0},
+    ) as dag:
+        DangoStaleCheckOperator(task_id="check_stale_sources", project_dir=str(project.root))
+    return dag
