@@ -1,0 +1,223 @@
+{#- The flag verdict: the ONE place it is computed. The dbt test metric_within_baseline and the CLI / Airflow task
+    (through run_monitors) both render this macro, so they cannot disagree.
+
+    Input `history_sql`: a query with monitor, bucket_start, dimension, dimension_value, value. Output: one row per
+    series (the total and every drill-down segment) of monitor `m` for the bucket under test, with its baseline,
+    change %, score, series_status and the monitor's overall monitor_status ('flagged', 'normal',
+    'insufficient_history').
+
+    Rules: the bucket under test is never in its own training set; time-bucketed series are densified (a bucket with
+    no rows counts 0, NULL values count 0) from the monitor's first bucket on; seasonal methods train only on buckets
+    with the same seasonal key (weekday, day of month, hour, hour of week); `mad` = median and 1.4826 * MAD (past
+    incidents inside the window do not move it), `zscore` = mean and sample standard deviation, `pct_change` =
+    Dango's compare modes (week_over_week: the value nearest 7 days earlier; rolling_N: mean of the previous N days,
+    without the value under test; prior_period: the previous value). -#}
+{% macro verdict_sql(history_sql, m, as_of_sql) -%}
+    {%- set bucketed = m.time_column is not none -%}
+    {%- set days = dango_monitors.window_days(m.lookback_days, m.grain) -%}
+    {%- set lookback = "interval '" ~ days ~ " days'" -%}
+    {%- set method = m.method -%}
+    {%- set test_bucket = dango_monitors.test_bucket_sql(as_of_sql, m.grain) -%}
+with __h as (
+    select cast(bucket_start as timestamp) as bucket_start, dimension, dimension_value, cast(value as double) as value
+    from ({{ history_sql }}) as __hs
+    where monitor = {{ dango_monitors.sql_string(m.name) }}
+      and bucket_start <= {{ test_bucket if bucketed else as_of_sql }}
+),
+__t as (
+    {%- if bucketed %}
+    select cast({{ test_bucket }} as timestamp) as t
+    {%- else %}
+    select max(bucket_start) as t from __h
+    {%- endif %}
+),
+__keys as (
+    select distinct dimension, dimension_value from __h
+    union
+    select '__total__', '__total__'
+),
+{%- if bucketed %}
+__first as (
+    select coalesce(min(__h.bucket_start), __t.t) as f
+    from __t left join __h on __h.dimension = '__total__' and __h.bucket_start >= __t.t - {{ lookback }}
+    group by __t.t
+),
+__spine as (
+    {{ dango_monitors.bucket_spine('(select f from __first)', '(select t from __t)', m.grain) }}
+),
+__dense as (
+    select s.bucket_start, k.dimension, k.dimension_value, coalesce(h.value, 0) as value
+    from __spine as s
+    cross join __keys as k
+    left join __h as h
+        on h.bucket_start = s.bucket_start and h.dimension = k.dimension and h.dimension_value = k.dimension_value
+),
+{%- else %}
+__dense as (
+    select bucket_start, dimension, dimension_value, coalesce(value, 0) as value from __h
+),
+{%- endif %}
+__cur as (
+    select k.dimension, k.dimension_value, coalesce(d.value, 0) as value
+    from __keys as k
+    cross join __t
+    left join __dense as d
+        on d.dimension = k.dimension and d.dimension_value = k.dimension_value and d.bucket_start = __t.t
+),
+__prior as (
+    select d.*
+    from __dense as d
+    cross join __t
+    where d.bucket_start < __t.t and d.bucket_start >= __t.t - {{ lookback }}
+),
+__train as (
+    select p.*
+    from __prior as p
+    cross join __t
+    where {{ dango_monitors.season_key('p.bucket_start', m.seasonality) }} = {{ dango_monitors.season_key('__t.t', m.seasonality) }}
+),
+__stats as (
+    select dimension, dimension_value, count(*) as n_train, {{ dango_monitors.median_sql('value') }} as med,
+        avg(value) as mean, stddev_samp(value) as sd
+    from __train
+    group by dimension, dimension_value
+),
+__mad as (
+    select tr.dimension, tr.dimension_value, {{ dango_monitors.median_sql('abs(tr.value - s.med)') }} as mad
+    from __train as tr
+    join __stats as s on s.dimension = tr.dimension and s.dimension_value = tr.dimension_value
+    group by tr.dimension, tr.dimension_value
+),
+__pct as (
+    select dimension, dimension_value, count(*) as n_prior,
+    {%- if m.compare == 'prior_period' %}
+        max(case when rn_recent = 1 then value end) as pct_base
+    {%- elif m.compare == 'week_over_week' %}
+        max(case when rn_week = 1 then value end) as pct_base
+    {%- elif m.compare == 'rolling_7day_avg' %}
+        avg(case when bucket_start >= t - interval '7 days' then value end) as pct_base
+    {%- elif m.compare == 'rolling_30day_avg' %}
+        avg(case when bucket_start >= t - interval '30 days' then value end) as pct_base
+    {%- else %}
+        cast(null as double) as pct_base
+    {%- endif %}
+    from (
+        select p.*, __t.t,
+            row_number() over (partition by p.dimension, p.dimension_value order by p.bucket_start desc) as rn_recent,
+            row_number() over (
+                partition by p.dimension, p.dimension_value
+                order by abs({{ dango_monitors.seconds_between('p.bucket_start', "(__t.t - interval '7 days')") }}), p.bucket_start desc
+            ) as rn_week
+        from __prior as p
+        cross join __t
+    ) as __ranked
+    group by dimension, dimension_value
+),
+__joined as (
+    select
+        c.dimension,
+        c.dimension_value,
+        c.value,
+        {%- if method == 'pct_change' %}
+        coalesce(p.n_prior, 0) as n_train,
+        p.pct_base as baseline,
+        cast(null as double) as scale
+        {%- else %}
+        coalesce(s.n_train, 0) as n_train,
+        {{ 's.med' if method == 'mad' else 's.mean' }} as baseline,
+        greatest(
+            {{ '1.4826 * md.mad' if method == 'mad' else 'coalesce(s.sd, 0)' }},
+            0.02 * abs({{ 's.med' if method == 'mad' else 's.mean' }}),
+            1e-9
+        ) as scale
+        {%- endif %}
+    from __cur as c
+    left join __stats as s on s.dimension = c.dimension and s.dimension_value = c.dimension_value
+    left join __mad as md on md.dimension = c.dimension and md.dimension_value = c.dimension_value
+    left join __pct as p on p.dimension = c.dimension and p.dimension_value = c.dimension_value
+),
+__scored as (
+    select
+        *,
+        case
+            when baseline is null then null
+            when baseline = 0 then case when value = 0 then 0.0 end
+            else (value - baseline) / abs(baseline) * 100
+        end as change_pct,
+        case
+            when baseline is null then null
+            {%- if method == 'pct_change' %}
+            when baseline = 0 then null
+            else (value - baseline) / abs(baseline) * 100 / {{ m.alert_threshold }}
+            {%- else %}
+            else (value - baseline) / scale
+            {%- endif %}
+        end as score,
+        {%- if m.direction == 'up' %}
+        coalesce(value > baseline, false) as direction_ok
+        {%- elif m.direction == 'down' %}
+        coalesce(value < baseline, false) as direction_ok
+        {%- else %}
+        coalesce(value <> baseline, false) as direction_ok
+        {%- endif %}
+    from __joined
+),
+__series as (
+    select
+        *,
+        case
+            {%- if method == 'pct_change' and m.compare == 'none' %}
+            when true then 'normal'
+            {%- endif %}
+            when n_train < {{ m.min_history }} or baseline is null then 'insufficient_history'
+            when not direction_ok then 'normal'
+            {%- if method == 'pct_change' %}
+            when baseline = 0 or abs(change_pct) >= {{ m.alert_threshold }} then 'flagged'
+            {%- else %}
+            when abs(score) >= {{ m.sensitivity }}
+                and (baseline = 0 or abs(change_pct) >= {{ m.min_change_pct }}) then 'flagged'
+            {%- endif %}
+            else 'normal'
+        end as series_status
+    from __scored
+),
+__total as (
+    select value as total_value, baseline as total_baseline, series_status as total_status
+    from __series
+    where dimension = '__total__'
+),
+__segment_flags as (
+    select count(*) as n_flagged_segments
+    from __series as s
+    cross join __total as tt
+    where s.dimension <> '__total__'
+      and s.series_status = 'flagged'
+      and {{ 'true' if m.segment_alerts else 'false' }}
+      and greatest(
+            coalesce(abs(s.baseline) / nullif(abs(tt.total_baseline), 0), 0),
+            coalesce(abs(s.value) / nullif(abs(tt.total_value), 0), 0)
+          ) * 100 >= {{ m.min_segment_share }}
+)
+select
+    {{ dango_monitors.sql_string(m.name) }} as monitor,
+    __t.t as bucket_start,
+    s.dimension,
+    s.dimension_value,
+    s.value,
+    s.baseline,
+    s.change_pct,
+    s.score,
+    s.scale,
+    s.n_train,
+    s.series_status,
+    case
+        when tt.total_status = 'insufficient_history' then 'insufficient_history'
+        when tt.total_status = 'flagged' or sf.n_flagged_segments > 0 then 'flagged'
+        else 'normal'
+    end as monitor_status,
+    {{ dango_monitors.sql_string(method) }} as method
+from __series as s
+cross join __t
+cross join __total as tt
+cross join __segment_flags as sf
+{%- endmacro %}
