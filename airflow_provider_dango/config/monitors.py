@@ -37,7 +37,9 @@ class Monitor(DangoModel):
     value_expression: str = "count(*)"
     filter: str | None = None
     compare: Compare = "week_over_week"
-    alert_threshold: float = Field(default=20.0, gt=0, validation_alias=AliasChoices("alert_threshold", "warn_threshold"))
+    alert_threshold: float = Field(
+        default=20.0, gt=0, validation_alias=AliasChoices("alert_threshold", "warn_threshold")
+    )
     drill_down: list[str] = []
     description: str | None = None
     enabled: bool = True
