@@ -12,84 +12,96 @@
     incidents inside the window do not move it), `zscore` = mean and sample standard deviation, `pct_change` =
     Dango's compare modes (week_over_week: the value nearest 7 days earlier; rolling_N: mean of the previous N days,
     without the value under test; prior_period: the previous value). -#}
-{% macro verdict_sql(history_sql, m, as_of_sql) -%}
+{% macro verdict_sql(history_sql, m, as_of_sql, all_monitors=false) -%}
+    {#- all_monitors: judge every monitor found in history_sql with this one config (the accuracy benchmark). -#}
     {%- set bucketed = m.time_column is not none -%}
     {%- set days = dango_monitors.window_days(m.lookback_days, m.grain) -%}
     {%- set lookback = "interval '" ~ days ~ " days'" -%}
     {%- set method = m.method -%}
     {%- set test_bucket = dango_monitors.test_bucket_sql(as_of_sql, m.grain) -%}
+    {%- set same = 'a.monitor = b.monitor and a.dimension = b.dimension and a.dimension_value = b.dimension_value' -%}
 with __h as (
-    select cast(bucket_start as timestamp) as bucket_start, dimension, dimension_value, cast(value as double) as value
+    select monitor, cast(bucket_start as timestamp) as bucket_start, dimension, dimension_value,
+        cast(value as double) as value
     from ({{ history_sql }}) as __hs
-    where monitor = {{ dango_monitors.sql_string(m.name) }}
+    where {{ 'true' if all_monitors else 'monitor = ' ~ dango_monitors.sql_string(m.name) }}
       and bucket_start <= {{ test_bucket if bucketed else as_of_sql }}
 ),
-__t as (
-    {%- if bucketed %}
-    select cast({{ test_bucket }} as timestamp) as t
+__mon as (
+    {%- if all_monitors %}
+    select distinct monitor from __h
     {%- else %}
-    select max(bucket_start) as t from __h
+    select {{ dango_monitors.sql_string(m.name) }} as monitor
     {%- endif %}
 ),
+__t as (
+    select __mon.monitor, {{ ('cast(' ~ test_bucket ~ ' as timestamp)') if bucketed else 'max(__h.bucket_start)' }} as t
+    from __mon left join __h on __h.monitor = __mon.monitor
+    group by __mon.monitor
+),
 __keys as (
-    select distinct dimension, dimension_value from __h
+    select distinct monitor, dimension, dimension_value from __h
     union
-    select '__total__', '__total__'
+    select monitor, '__total__', '__total__' from __mon
 ),
 {%- if bucketed %}
 __first as (
-    select coalesce(min(__h.bucket_start), __t.t) as f
-    from __t left join __h on __h.dimension = '__total__' and __h.bucket_start >= __t.t - {{ lookback }}
-    group by __t.t
+    select __t.monitor, coalesce(min(__h.bucket_start), __t.t) as f
+    from __t
+    left join __h
+        on __h.monitor = __t.monitor and __h.dimension = '__total__' and __h.bucket_start >= __t.t - {{ lookback }}
+    group by __t.monitor, __t.t
 ),
 __spine as (
-    {{ dango_monitors.bucket_spine('(select f from __first)', '(select t from __t)', m.grain) }}
+    {{ dango_monitors.bucket_spine('(select min(f) from __first)', '(select max(t) from __t)', m.grain) }}
 ),
 __dense as (
-    select s.bucket_start, k.dimension, k.dimension_value, coalesce(h.value, 0) as value
+    select k.monitor, s.bucket_start, k.dimension, k.dimension_value, coalesce(h.value, 0) as value
     from __spine as s
     cross join __keys as k
+    join __first as fi on fi.monitor = k.monitor and s.bucket_start >= fi.f
     left join __h as h
-        on h.bucket_start = s.bucket_start and h.dimension = k.dimension and h.dimension_value = k.dimension_value
+        on h.monitor = k.monitor and h.bucket_start = s.bucket_start and h.dimension = k.dimension
+        and h.dimension_value = k.dimension_value
 ),
 {%- else %}
 __dense as (
-    select bucket_start, dimension, dimension_value, coalesce(value, 0) as value from __h
+    select monitor, bucket_start, dimension, dimension_value, coalesce(value, 0) as value from __h
 ),
 {%- endif %}
 __cur as (
-    select k.dimension, k.dimension_value, coalesce(d.value, 0) as value
+    select k.monitor, k.dimension, k.dimension_value, coalesce(d.value, 0) as value
     from __keys as k
-    cross join __t
+    join __t on __t.monitor = k.monitor
     left join __dense as d
-        on d.dimension = k.dimension and d.dimension_value = k.dimension_value and d.bucket_start = __t.t
+        on d.monitor = k.monitor and d.dimension = k.dimension and d.dimension_value = k.dimension_value
+        and d.bucket_start = __t.t
 ),
 __prior as (
-    select d.*
+    select d.*, __t.t
     from __dense as d
-    cross join __t
+    join __t on __t.monitor = d.monitor
     where d.bucket_start < __t.t and d.bucket_start >= __t.t - {{ lookback }}
 ),
 __train as (
     select p.*
     from __prior as p
-    cross join __t
-    where {{ dango_monitors.season_key('p.bucket_start', m.seasonality) }} = {{ dango_monitors.season_key('__t.t', m.seasonality) }}
+    where {{ dango_monitors.season_key('p.bucket_start', m.seasonality) }} = {{ dango_monitors.season_key('p.t', m.seasonality) }}
 ),
 __stats as (
-    select dimension, dimension_value, count(*) as n_train, {{ dango_monitors.median_sql('value') }} as med,
+    select monitor, dimension, dimension_value, count(*) as n_train, {{ dango_monitors.median_sql('value') }} as med,
         avg(value) as mean, stddev_samp(value) as sd
     from __train
-    group by dimension, dimension_value
+    group by monitor, dimension, dimension_value
 ),
 __mad as (
-    select tr.dimension, tr.dimension_value, {{ dango_monitors.median_sql('abs(tr.value - s.med)') }} as mad
-    from __train as tr
-    join __stats as s on s.dimension = tr.dimension and s.dimension_value = tr.dimension_value
-    group by tr.dimension, tr.dimension_value
+    select a.monitor, a.dimension, a.dimension_value, {{ dango_monitors.median_sql('abs(a.value - b.med)') }} as mad
+    from __train as a
+    join __stats as b on {{ same }}
+    group by a.monitor, a.dimension, a.dimension_value
 ),
 __pct as (
-    select dimension, dimension_value, count(*) as n_prior,
+    select monitor, dimension, dimension_value, count(*) as n_prior,
     {%- if m.compare == 'prior_period' %}
         max(case when rn_recent = 1 then value end) as pct_base
     {%- elif m.compare == 'week_over_week' %}
@@ -102,39 +114,43 @@ __pct as (
         cast(null as double) as pct_base
     {%- endif %}
     from (
-        select p.*, __t.t,
-            row_number() over (partition by p.dimension, p.dimension_value order by p.bucket_start desc) as rn_recent,
+        select p.*,
             row_number() over (
-                partition by p.dimension, p.dimension_value
-                order by abs({{ dango_monitors.seconds_between('p.bucket_start', "(__t.t - interval '7 days')") }}), p.bucket_start desc
+                partition by p.monitor, p.dimension, p.dimension_value order by p.bucket_start desc
+            ) as rn_recent,
+            row_number() over (
+                partition by p.monitor, p.dimension, p.dimension_value
+                order by abs({{ dango_monitors.seconds_between('p.bucket_start', "(p.t - interval '7 days')") }}), p.bucket_start desc
             ) as rn_week
         from __prior as p
-        cross join __t
     ) as __ranked
-    group by dimension, dimension_value
+    group by monitor, dimension, dimension_value
 ),
 __joined as (
     select
-        c.dimension,
-        c.dimension_value,
-        c.value,
+        a.monitor,
+        a.dimension,
+        a.dimension_value,
+        a.value,
         {%- if method == 'pct_change' %}
         coalesce(p.n_prior, 0) as n_train,
         p.pct_base as baseline,
         cast(null as double) as scale
         {%- else %}
-        coalesce(s.n_train, 0) as n_train,
-        {{ 's.med' if method == 'mad' else 's.mean' }} as baseline,
+        coalesce(b.n_train, 0) as n_train,
+        {{ 'b.med' if method == 'mad' else 'b.mean' }} as baseline,
         greatest(
-            {{ '1.4826 * md.mad' if method == 'mad' else 'coalesce(s.sd, 0)' }},
-            0.02 * abs({{ 's.med' if method == 'mad' else 's.mean' }}),
+            {{ '1.4826 * md.mad' if method == 'mad' else 'coalesce(b.sd, 0)' }},
+            0.02 * abs({{ 'b.med' if method == 'mad' else 'b.mean' }}),
             1e-9
         ) as scale
         {%- endif %}
-    from __cur as c
-    left join __stats as s on s.dimension = c.dimension and s.dimension_value = c.dimension_value
-    left join __mad as md on md.dimension = c.dimension and md.dimension_value = c.dimension_value
-    left join __pct as p on p.dimension = c.dimension and p.dimension_value = c.dimension_value
+    from __cur as a
+    left join __stats as b on {{ same }}
+    left join __mad as md
+        on md.monitor = a.monitor and md.dimension = a.dimension and md.dimension_value = a.dimension_value
+    left join __pct as p
+        on p.monitor = a.monitor and p.dimension = a.dimension and p.dimension_value = a.dimension_value
 ),
 __scored as (
     select
@@ -182,24 +198,26 @@ __series as (
     from __scored
 ),
 __total as (
-    select value as total_value, baseline as total_baseline, series_status as total_status
+    select monitor, value as total_value, baseline as total_baseline, series_status as total_status
     from __series
     where dimension = '__total__'
 ),
 __segment_flags as (
-    select count(*) as n_flagged_segments
-    from __series as s
-    cross join __total as tt
-    where s.dimension <> '__total__'
-      and s.series_status = 'flagged'
-      and {{ 'true' if m.segment_alerts else 'false' }}
-      and greatest(
+    select tt.monitor, count(s.monitor) as n_flagged_segments
+    from __total as tt
+    left join __series as s
+        on s.monitor = tt.monitor
+        and s.dimension <> '__total__'
+        and s.series_status = 'flagged'
+        and {{ 'true' if m.segment_alerts else 'false' }}
+        and greatest(
             coalesce(abs(s.baseline) / nullif(abs(tt.total_baseline), 0), 0),
             coalesce(abs(s.value) / nullif(abs(tt.total_value), 0), 0)
-          ) * 100 >= {{ m.min_segment_share }}
+        ) * 100 >= {{ m.min_segment_share }}
+    group by tt.monitor
 )
 select
-    {{ dango_monitors.sql_string(m.name) }} as monitor,
+    s.monitor,
     __t.t as bucket_start,
     s.dimension,
     s.dimension_value,
@@ -217,7 +235,7 @@ select
     end as monitor_status,
     {{ dango_monitors.sql_string(method) }} as method
 from __series as s
-cross join __t
-cross join __total as tt
-cross join __segment_flags as sf
+join __t on __t.monitor = s.monitor
+join __total as tt on tt.monitor = s.monitor
+join __segment_flags as sf on sf.monitor = s.monitor
 {%- endmacro %}
