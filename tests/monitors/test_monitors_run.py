@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from airflow_provider_dango.warehouse import connect
 import pytest
 
 from airflow_provider_dango.cli import main
 from airflow_provider_dango.config import load_project
 from airflow_provider_dango.monitors.core import run_monitors
+from airflow_provider_dango.warehouse import connect
 from tests.monitors.conftest import AS_OF, write_monitors, write_table
 
 MONITORS = """

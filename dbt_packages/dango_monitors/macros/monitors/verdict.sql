@@ -83,10 +83,13 @@ __prior as (
     join __t on __t.monitor = d.monitor
     where d.bucket_start < __t.t and d.bucket_start >= __t.t - {{ lookback }}
 ),
-__train as (
-    select p.*
+__keyed as (
+    select p.*, {{ dango_monitors.season_key('p.bucket_start', m.seasonality) }} as season,
+        {{ dango_monitors.season_key('p.t', m.seasonality) }} as test_season
     from __prior as p
-    where {{ dango_monitors.season_key('p.bucket_start', m.seasonality) }} = {{ dango_monitors.season_key('p.t', m.seasonality) }}
+),
+__train as (
+    select * from __keyed where season = test_season
 ),
 __stats as (
     select monitor, dimension, dimension_value, count(*) as n_train, {{ dango_monitors.median_sql('value') }} as med,
@@ -94,10 +97,18 @@ __stats as (
     from __train
     group by monitor, dimension, dimension_value
 ),
+__season_med as (
+    select monitor, dimension, dimension_value, season, {{ dango_monitors.median_sql('value') }} as smed
+    from __keyed
+    group by monitor, dimension, dimension_value, season
+),
 __mad as (
-    select a.monitor, a.dimension, a.dimension_value, {{ dango_monitors.median_sql('abs(a.value - b.med)') }} as mad
-    from __train as a
-    join __stats as b on {{ same }}
+    {#- The spread is pooled over every season of the window: each bucket's relative deviation from its own
+        season's median, so 56 days give 56 deviations rather than 8 (a far steadier scale). -#}
+    select a.monitor, a.dimension, a.dimension_value,
+        {{ dango_monitors.median_sql('abs(a.value - b.smed) / greatest(abs(b.smed), 1e-9)') }} as mad
+    from __keyed as a
+    join __season_med as b on {{ same }} and a.season = b.season
     group by a.monitor, a.dimension, a.dimension_value
 ),
 __pct as (
@@ -140,7 +151,7 @@ __joined as (
         coalesce(b.n_train, 0) as n_train,
         {{ 'b.med' if method == 'mad' else 'b.mean' }} as baseline,
         greatest(
-            {{ '1.4826 * md.mad' if method == 'mad' else 'coalesce(b.sd, 0)' }},
+            {{ '1.4826 * md.mad * abs(b.med)' if method == 'mad' else 'coalesce(b.sd, 0)' }},
             0.02 * abs({{ 'b.med' if method == 'mad' else 'b.mean' }}),
             1e-9
         ) as scale
@@ -190,7 +201,8 @@ __series as (
             {%- if method == 'pct_change' %}
             when baseline = 0 or abs(change_pct) >= {{ m.alert_threshold }} then 'flagged'
             {%- else %}
-            when abs(score) >= {{ m.sensitivity }}
+            {#- Segments are many tests at once: they need sensitivity + 1 (about a Bonferroni step for a few). -#}
+            when abs(score) >= case when dimension = '__total__' then {{ m.sensitivity }} else {{ m.sensitivity + 1 }} end
                 and (baseline = 0 or abs(change_pct) >= {{ m.min_change_pct }}) then 'flagged'
             {%- endif %}
             else 'normal'
