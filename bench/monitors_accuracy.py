@@ -228,7 +228,8 @@ def main() -> None:
     print(f"\n{'grain':6} {'method':11} {'precision':>9} {'recall':>7} {'F1':>6} {'FPR':>6}   recall by kind")
     for grain, method, m in table:
         kinds = " ".join(f"{k}={m[f'recall_{k}']:.2f}" for k in KINDS)
-        print(f"{grain:6} {method:11} {m['precision']:9.3f} {m['recall']:7.3f} {m['f1']:6.3f} {m['fpr']:6.3f}   {kinds}")
+        cells = f"{m['precision']:9.3f} {m['recall']:7.3f} {m['f1']:6.3f} {m['fpr']:6.3f}"
+        print(f"{grain:6} {method:11} {cells}   {kinds}")
     print()
     for method, f in all_flags.items():
         m = score(f, all_truth)

@@ -155,8 +155,8 @@ def main() -> None:
             "AND h.country IS NULL WHERE o.monitor = 'revenue'"
         ).fetchone()[0]
     med = {k: statistics.median(v) for k, v in times.items()}
-    print(f"\nmedian of {args.repeat} (interleaved): ours {med['ours']:.3f} s, hand-written {med['hand-written']:.3f} s, "
-          f"Dango's way (15 queries) {med['dango']:.3f} s")
+    print(f"\nmedian of {args.repeat} (interleaved): ours {med['ours']:.3f} s, "
+          f"hand-written {med['hand-written']:.3f} s, Dango's way (15 queries) {med['dango']:.3f} s")
     print(f"ours / hand-written = {med['ours'] / med['hand-written']:.2f}  (target <= 1.5)")
     print(f"Dango's way / ours  = {med['dango'] / med['ours']:.2f}")
     print(f"rows: ours {ours_rows:,} history rows (5 monitors unpivoted), hand-written {hand_rows:,} grouped rows; "

@@ -23,7 +23,7 @@ platform: {duckdb_path: ./data/warehouse.duckdb, dbt_project_dir: ./dbt}
 SOURCES_YML = """version: "1.0"
 sources:
   - name: mini
-    function: pipelines.mini:mini
+    function: mini_pipelines.mini:mini
 """
 DBT_PROJECT = """name: mini
 version: "1.0.0"
@@ -73,9 +73,9 @@ def make_project(root: Path) -> Path:
     (root / ".dango").mkdir(parents=True)
     (root / ".dango" / "project.yml").write_text(PROJECT_YML)
     (root / ".dango" / "sources.yml").write_text(SOURCES_YML)
-    (root / "pipelines").mkdir()
-    (root / "pipelines" / "__init__.py").write_text("")
-    (root / "pipelines" / "mini.py").write_text("def mini():\n    return []\n")
+    (root / "mini_pipelines").mkdir()
+    (root / "mini_pipelines" / "__init__.py").write_text("")
+    (root / "mini_pipelines" / "mini.py").write_text("def mini():\n    return []\n")
     dbt = root / "dbt"
     (dbt / "models").mkdir(parents=True)
     (dbt / "dbt_project.yml").write_text(DBT_PROJECT)

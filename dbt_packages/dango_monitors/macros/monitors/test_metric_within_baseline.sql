@@ -1,14 +1,14 @@
 {#- Generic test: fails (one row) when the monitor's latest complete bucket is flagged, with the same verdict as
     `dango monitors run` (both render verdict_sql). Arguments are monitors.yml keys; `as_of` defaults to now.
-    Without `time_column` the values come from the recorded history (dango_metric_history) under `name`.
+    Without `time_column` the values come from the recorded history (dango_metric_history) under `monitor` (its name).
     `insufficient_history: fail` makes a monitor without enough history fail instead of pass. -#}
-{% test metric_within_baseline(model, name=none, value_expression='count(*)', time_column=none, grain='day',
+{% test metric_within_baseline(model, monitor=none, value_expression='count(*)', time_column=none, grain='day',
         filter=none, drill_down=none, method='auto', compare=none, alert_threshold=none, warn_threshold=none,
         lookback_days=none, sensitivity=none, direction=none, seasonality=none, min_history=none,
         min_change_pct=none, segment_alerts=none, min_segment_share=none, max_dimension_values=none,
         as_of=none, insufficient_history='pass') %}
     {%- set m = dango_monitors.monitor_config({
-        'name': name or ('metric_' ~ model.identifier), 'source_table': none,
+        'name': monitor or ('metric_' ~ model.identifier), 'source_table': none,
         'value_expression': value_expression, 'time_column': time_column, 'grain': grain, 'filter': filter,
         'drill_down': drill_down, 'method': method, 'compare': compare,
         'alert_threshold': alert_threshold or warn_threshold, 'lookback_days': lookback_days,
