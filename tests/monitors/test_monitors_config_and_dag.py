@@ -52,7 +52,8 @@ def test_bad_entries_name_file_line_key_and_keep_the_good_ones(tmp_path: Path) -
     config = load_monitors(tmp_path)
     assert [m.name for m in config.monitors] == ["revenue"]
     text = "\n".join(str(p) for p in config.problems)
-    assert ".dango/monitors.yml:12: metrics[1].time_colum: unknown key (did you mean 'time_column'?) (in 'typo')" in text
+    hint = "unknown key (did you mean 'time_column'?) (in 'typo')"
+    assert f".dango/monitors.yml:12: metrics[1].time_colum: {hint}" in text
     assert ".dango/monitors.yml:15: metrics[2].method:" in text
     assert "use schema.table" in text
     assert set(config.broken) == {"typo", "bad_method", "no_schema"}
