@@ -72,18 +72,37 @@ def print_results(results: list[Any], out: Any) -> None:
     from rich.table import Table
 
     t = Table(title="Monitors", title_justify="left", show_edge=False, pad_edge=False)
-    for col in ["monitor", "status", "bucket", "value", "baseline", "change", "score", "method", "trend", "top driver"]:
+    for col in ["monitor", "status", "bucket", "value", "baseline", "change", "score", "trend", "top driver"]:
         t.add_column(col, justify="right" if col in ("value", "baseline", "change", "score") else "left")
     for r in results:
         style = STATUS_STYLE.get(r.status, "")
-        trend = r.trend.direction + (f" (p={r.trend.p_value:.3f})" if r.trend.p_value is not None else "")
         top = f"{r.drivers[0].dimension}={r.drivers[0].value}" if r.drivers else ""
-        bucket = r.bucket_start.isoformat(sep=" ", timespec="minutes") if r.bucket_start else "-"
+        bucket = "-"
+        if r.bucket_start:
+            midnight = (r.bucket_start.hour, r.bucket_start.minute) == (0, 0)
+            bucket = f"{r.bucket_start:%Y-%m-%d}" if midnight else f"{r.bucket_start:%m-%d %H:%M}"
         t.add_row(
             r.name, f"[{style}]{r.status}[/]", bucket, _fmt(r.value), _fmt(r.baseline), _fmt(r.change_pct, True),
-            _fmt(r.score), r.method or "-", trend, top,
+            _fmt(r.score), r.trend.direction, top,
         )
-    out.print(t)
+    if getattr(out, "width", 200) >= 110:
+        out.print(t)
+    else:  # a narrow terminal: one line per monitor reads better than a folded table
+        out.print("[bold]Monitors[/]")
+        for r in results:
+            style = STATUS_STYLE.get(r.status, "")
+            line = f"  {r.name}  [{style}]{r.status}[/]"
+            if r.bucket_start:
+                midnight = (r.bucket_start.hour, r.bucket_start.minute) == (0, 0)
+                line += f"  {r.bucket_start:%Y-%m-%d}" if midnight else f"  {r.bucket_start:%Y-%m-%d %H:%M}"
+            if r.value is not None:
+                line += f"  {_fmt(r.value)} vs {_fmt(r.baseline)}"
+            if r.change_pct is not None:
+                line += f" ({_fmt(r.change_pct, True)}, score {_fmt(r.score)})"
+            line += f"  trend {r.trend.direction}"
+            if r.drivers:
+                line += f"  driver {r.drivers[0].dimension}={r.drivers[0].value}"
+            out.print(line, highlight=False)
     for r in results:
         if r.error:
             out.print(f"[bold red]{r.name}[/]: {r.error}", highlight=False)

@@ -185,3 +185,11 @@ def test_every_sync_dag_has_a_monitors_task_after_dbt(built_shop: Path) -> None:
     upstream = task.upstream_task_ids
     assert upstream and all(t.startswith("dbt") for t in upstream)
     assert task.trigger_rule == "all_done"
+
+
+def test_dango_spelling_is_an_alias() -> None:
+    from airflow_provider_dango.cli import build_parser
+
+    args = build_parser().parse_args(["monitor", "run", "--json", "--as-of", "2026-11-21T06:00:00Z"])
+    assert args.json and args.as_of == "2026-11-21T06:00:00Z"
+    assert build_parser().parse_args(["monitors", "suggest", "--write"]).write
