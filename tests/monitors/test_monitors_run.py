@@ -199,3 +199,31 @@ metrics:
     # Mean of the values of the 7 days before, the value under test excluded (Dango includes it).
     assert results["rolling"].baseline == pytest.approx((100 + 200 + 110) / 3)
     assert results["rolling"].status == "normal"  # -15.9% < 20%
+
+
+def test_slow_rise_is_trending_with_a_forecast_not_flagged(mini):
+    import datetime as dt
+    import random
+
+    project = load_project(mini)
+    rng = random.Random(5)
+    rows, i = [], 0
+    for back in range(70, -1, -1):
+        day = dt.datetime(2026, 11, 20) - dt.timedelta(days=back)
+        for _ in range(int(100 + 0.3 * (70 - back) + rng.gauss(0, 1))):
+            i += 1
+            rows.append((i, day + dt.timedelta(hours=rng.randint(0, 23))))
+    write_table(project.warehouse_path, "raw_mini", "rising", rows, "id INTEGER, created_at TIMESTAMP")
+    write_monitors(mini, """
+monitors:
+  - name: rising_rows
+    source_table: raw_mini.rising
+    time_column: created_at
+    seasonality: none
+    lookback_days: 28
+""")
+    result = run_monitors(project, as_of=AS_OF)[0]
+    assert result.status == "trending"
+    assert result.trend.direction == "increasing" and result.trend.p_value < 0.05
+    assert result.forecast is not None and result.forecast > result.bucket_start
+    assert result.as_dict()["trend"] == {"direction": "increasing", "p_value": result.as_dict()["trend"]["p_value"]}
