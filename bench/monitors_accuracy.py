@@ -66,10 +66,12 @@ def generate(grain: str, n_series: int, rng: np.random.Generator) -> tuple[list[
         kind = "clean" if s < n_series // 2 else KINDS[s % len(KINDS)]
         noise = [0.03, 0.08, 0.15][s % 3]
         level = rng.uniform(200, 2000)
-        trend = rng.choice([0.0, 0.0, 0.002, -0.002]) * (np.arange(n) / (24 if grain == "hour" else 1))
+        slope = float(rng.choice([0.0, 0.0, 0.002, -0.002]))
+        trend = slope * (np.arange(n) / (24 if grain == "hour" else 1))
         base = level * season * (1 + trend)
         seg = np.array([base * share * (1 + rng.normal(0, noise, n)) for share in SHARES])
-        if rng.random() < 0.5:  # past incidents inside the training window
+        incidents = rng.random() < 0.5
+        if incidents:  # past incidents inside the training window
             for _ in range(rng.integers(1, 3)):
                 at = rng.integers(n - 40 if grain == "day" else n - 900, n - 2)
                 seg[:, at] *= rng.choice([0.3, 2.0])
@@ -90,7 +92,8 @@ def generate(grain: str, n_series: int, rng: np.random.Generator) -> tuple[list[
             seg[0, -1] += lost * 0.8  # another grows: the total moves by ~5 % only
             driver = SEGMENTS[victim]
         values[s] = np.clip(seg, 0, None)
-        specs.append({"id": f"{grain}_{s:04d}", "kind": kind, "noise": noise, "driver": driver, "times": times})
+        specs.append({"id": f"{grain}_{s:04d}", "kind": kind, "noise": noise, "driver": driver, "times": times,
+                      "trend": slope, "incidents": incidents})
     return specs, values
 
 
@@ -207,6 +210,10 @@ def main() -> None:
             "elementary": [elementary(v.sum(axis=0), per_day) for v in values],
             "dango": [dango(v.sum(axis=0), per_day) for v in values],
         }
+        if os.environ.get("BENCH_DEBUG"):
+            for s, v in zip(specs, values, strict=True):
+                if s["kind"] == "clean" and verdicts[s["id"]][0] == "flagged":
+                    print("false positive:", s["id"], "noise", s["noise"], "trend", s["trend"], "incidents", s["incidents"])
         for s in specs:
             if s["driver"] and verdicts[s["id"]][0] == "flagged":
                 drivers_total += 1

@@ -8,7 +8,7 @@
 
     Rules: the bucket under test is never in its own training set; time-bucketed series are densified (a bucket with
     no rows counts 0, NULL values count 0) from the monitor's first bucket on; seasonal methods train only on buckets
-    with the same seasonal key (weekday, day of month, hour, hour of week); `mad` = median and 1.4826 * MAD (past
+    with the same seasonal key (weekday, day of month, hour, hour of week); `mad` = median and 1.4826 * MAD, widened by sqrt(1 + pi / 2n) for a new point against a median of n (past
     incidents inside the window do not move it), `zscore` = mean and sample standard deviation, `pct_change` =
     Dango's compare modes (week_over_week: the value nearest 7 days earlier; rolling_N: mean of the previous N days,
     without the value under test; prior_period: the previous value). -#}
@@ -151,7 +151,8 @@ __joined as (
         coalesce(b.n_train, 0) as n_train,
         {{ 'b.med' if method == 'mad' else 'b.mean' }} as baseline,
         greatest(
-            {{ '1.4826 * md.mad * abs(b.med)' if method == 'mad' else 'coalesce(b.sd, 0)' }},
+            {{ '1.4826 * md.mad * abs(b.med)' if method == 'mad' else 'coalesce(b.sd, 0)' }}
+                * sqrt(1 + {{ '1.5708' if method == 'mad' else '1.0' }} / greatest(b.n_train, 1)),
             0.02 * abs({{ 'b.med' if method == 'mad' else 'b.mean' }}),
             1e-9
         ) as scale
