@@ -211,9 +211,9 @@ def main() -> None:
             "dango": [dango(v.sum(axis=0), per_day) for v in values],
         }
         if os.environ.get("BENCH_DEBUG"):
-            for s, v in zip(specs, values, strict=True):
+            for s in specs:
                 if s["kind"] == "clean" and verdicts[s["id"]][0] == "flagged":
-                    print("false positive:", s["id"], "noise", s["noise"], "trend", s["trend"], "incidents", s["incidents"])
+                    print("false positive:", s["id"], s["noise"], s["trend"], s["incidents"])
         for s in specs:
             if s["driver"] and verdicts[s["id"]][0] == "flagged":
                 drivers_total += 1

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 from airflow_provider_dango.commands.output import console, err_console, print_json
@@ -50,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
         err_console.print(f"error: --as-of {args.as_of!r} is not an ISO timestamp (e.g. 2026-11-21T06:00:00Z)")
         return 2
     if args.json:
-        results = run_monitors(project, as_of=as_of, config=config)
+        with _stdout_to_stderr():  # dbt prints its errors on stdout even with --quiet: keep stdout pure JSON
+            results = run_monitors(project, as_of=as_of, config=config)
         print_json({"results": [r.as_dict() for r in results]})
         return 0
     with console.status("running monitors (one scan per table, verdict in SQL)..."):
@@ -60,6 +65,20 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print_results(results, console)
     return 0
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _fmt(value: float | None, pct: bool = False) -> str:

@@ -177,8 +177,15 @@ def _judge(project: DangoProject, monitors: list[Monitor], as_of: dt.datetime, r
         run(monitors)
         return {}
     except DbtCommandError as exc:
+        message = str(exc)
+        if "run_monitors" in message and "could not find a macro" in message:
+            hint = (
+                "the dbt project does not have the dango_monitors package: add it to packages.yml and run "
+                "`dango dbt manifest`"
+            )
+            return {m.name: hint for m in monitors}
         if len(monitors) == 1:
-            return {monitors[0].name: str(exc).splitlines()[0][:500]}
+            return {monitors[0].name: message.splitlines()[0][:500]}
         log.warning("dango monitors: the shared run failed (%s); judging monitors one by one", exc)
     failed: dict[str, str] = {}
     for m in monitors:
