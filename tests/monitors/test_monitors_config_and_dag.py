@@ -193,3 +193,14 @@ def test_dango_spelling_is_an_alias() -> None:
     args = build_parser().parse_args(["monitor", "run", "--json", "--as-of", "2026-11-21T06:00:00Z"])
     assert args.json and args.as_of == "2026-11-21T06:00:00Z"
     assert build_parser().parse_args(["monitors", "suggest", "--write"]).write
+
+
+def test_validate_reports_monitors_yml(tmp_path: Path, capsys) -> None:
+    from airflow_provider_dango.cli import main
+    from tests.conftest import copy_project
+
+    project = copy_project(tmp_path / "shop")
+    (project / ".dango" / "monitors.yml").write_text("monitors:\n  - name: x\n    source_table: a.b\n    sensitivty: 2\n")
+    assert main(["validate", "--project-dir", str(project)]) == 1
+    err = capsys.readouterr().err
+    assert ".dango/monitors.yml:4: monitors[0].sensitivty: unknown key (did you mean 'sensitivity'?)" in err
