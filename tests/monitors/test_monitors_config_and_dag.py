@@ -200,7 +200,8 @@ def test_validate_reports_monitors_yml(tmp_path: Path, capsys) -> None:
     from tests.conftest import copy_project
 
     project = copy_project(tmp_path / "shop")
-    (project / ".dango" / "monitors.yml").write_text("monitors:\n  - name: x\n    source_table: a.b\n    sensitivty: 2\n")
+    bad = "monitors:\n  - name: x\n    source_table: a.b\n    sensitivty: 2\n"
+    (project / ".dango" / "monitors.yml").write_text(bad)
     assert main(["validate", "--project-dir", str(project)]) == 1
     err = capsys.readouterr().err
     assert ".dango/monitors.yml:4: monitors[0].sensitivty: unknown key (did you mean 'sensitivity'?)" in err
