@@ -227,3 +227,33 @@ monitors:
     assert result.trend.direction == "increasing" and result.trend.p_value < 0.05
     assert result.forecast is not None and result.forecast > result.bucket_start
     assert result.as_dict()["trend"] == {"direction": "increasing", "p_value": result.as_dict()["trend"]["p_value"]}
+
+
+def test_cardinality_cap_folds_the_rest_into_other(mini):
+    write_monitors(mini, """
+monitors:
+  - name: capped
+    source_table: raw_mini.steady
+    value_expression: count(*)
+    time_column: created_at
+    drill_down: [currency, id]
+    max_dimension_values: 2
+""")
+    project = load_project(mini)
+    result = run_monitors(project, as_of=AS_OF)[0]
+    assert result.status == "normal"
+    with connect(project.warehouse_path, read_only=True) as con:
+        values = con.execute(
+            "SELECT dimension, list(DISTINCT dimension_value ORDER BY dimension_value) FROM dango.dango_metric_history "
+            "WHERE monitor = 'capped' AND dimension <> '__total__' GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        totals = con.execute(
+            "SELECT count(*) FROM (SELECT bucket_start, dimension, sum(value) AS s FROM dango.dango_metric_history "
+            "WHERE monitor = 'capped' GROUP BY ALL) a JOIN (SELECT bucket_start, value FROM "
+            "dango.dango_metric_history WHERE monitor = 'capped' AND dimension = '__total__') t USING (bucket_start) "
+            "WHERE a.dimension <> '__total__' AND a.s <> t.value"
+        ).fetchone()[0]
+    by_dim = dict(values)
+    assert len(by_dim["currency"]) == 3 and {"EUR", "other"} <= set(by_dim["currency"])
+    assert "other" in by_dim["id"] and len(by_dim["id"]) == 3  # 2 most frequent ids + other
+    assert totals == 0  # folding loses no rows: every dimension still sums to the total

@@ -3,7 +3,8 @@
     The scan is pre-aggregated to buckets, and GROUPING SETS give the total and every drill-down dimension in the same
     pass. Monitors with different filters still share the scan: each row is tagged with the filter groups it belongs
     to and the aggregates are split by that tag. Dimension values beyond the `max_dimension_values` most frequent fold
-    into 'other'; NULL becomes '(null)'. Output columns: monitor, bucket_start, dimension, dimension_value, value
+    into 'other' (found by one small query first, so the scan itself only tests a literal IN list, and only for
+    columns over the cap); NULL becomes '(null)'. Output columns: monitor, bucket_start, dimension, dimension_value, value
     (the total has dimension = dimension_value = '__total__').
 
     `relation`: the table (a relation or a quoted name); `monitors`: resolved configs (monitor_config);
@@ -35,18 +36,9 @@
         {%- set window = 'true' -%}
     {%- endif -%}
     {%- set grouped = filters | length > 1 -%}
+    {%- set folds = dango_monitors.dimension_folds(relation, dims, caps, window) if execute else {} -%}
     {%- set g = '__fg.__g, ' if grouped else '' -%}
 with
-{%- for col in dims %}
-__top_{{ loop.index0 }} as (
-    select cast({{ dango_monitors.quote_ident(col) }} as varchar) as __v
-    from {{ relation }}
-    where {{ window }} and {{ dango_monitors.quote_ident(col) }} is not null
-    group by 1
-    order by count(*) desc, 1
-    limit {{ caps[col] }}
-),
-{%- endfor %}
 __agg as (
     select
         {{ g }}__b as bucket_start,
@@ -63,11 +55,15 @@ __agg as (
             *,
             {%- for col in dims %}
             {%- set q = dango_monitors.quote_ident(col) %}
+            {%- if col in folds %}
             case
                 when {{ q }} is null then '(null)'
-                when cast({{ q }} as varchar) in (select __v from __top_{{ loop.index0 }}) then cast({{ q }} as varchar)
+                when cast({{ q }} as varchar) in ({{ folds[col] | join(', ') }}) then cast({{ q }} as varchar)
                 else 'other'
             end as __d{{ loop.index0 }},
+            {%- else %}
+            coalesce(cast({{ q }} as varchar), '(null)') as __d{{ loop.index0 }},
+            {%- endif %}
             {%- endfor %}
             {{ bucket }} as __b
         from {{ relation }}
@@ -105,4 +101,53 @@ where {{ ('__g = ' ~ filters.index(f)) if grouped else 'true' }}
         {%- for col in m.drill_down %} or __gd{{ dims.index(col) }} = 0{% endfor %})
 {{ 'union all' if not loop.last }}
 {%- endfor %}
+{%- endmacro %}
+
+
+{#- Per drill-down column over its cap: the quoted literals of its most frequent values (one grouped query for all
+    columns). Columns within their cap are absent: they need no folding. -#}
+{% macro dimension_folds(relation, dims, caps, window) -%}
+    {%- if not dims -%}{{ return({}) }}{%- endif -%}
+    {%- set query = dango_monitors.dimension_counts_sql(relation, dims, caps, window) -%}
+    {%- set found = {} -%}
+    {%- for row in run_query(query).rows -%}
+        {%- set col = dims[row[0] | int] -%}
+        {%- do found.setdefault(col, []).append(row[1]) -%}
+    {%- endfor -%}
+    {%- set folds = {} -%}
+    {%- for col, values in found.items() -%}
+        {%- if values | length > caps[col] -%}
+            {%- set kept = [] -%}
+            {%- for v in values[:caps[col]] -%}{%- do kept.append(dango_monitors.sql_string(v)) -%}{%- endfor -%}
+            {%- do folds.update({col: kept}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(folds) }}
+{%- endmacro %}
+
+{#- The most frequent values of every drill-down column (up to its cap + 1, to tell whether it is over the cap). -#}
+{% macro dimension_counts_sql(relation, dims, caps, window) -%}
+    {%- set ns = namespace(cap=0) -%}
+    {%- for col in dims -%}{%- if caps[col] > ns.cap -%}{%- set ns.cap = caps[col] -%}{%- endif -%}{%- endfor -%}
+    {%- set query -%}
+        select __dim, __v from (
+            select __dim, __v, row_number() over (partition by __dim order by __n desc, __v) as __rn
+            from (
+                select
+                    case
+                    {%- for col in dims %}
+                        when grouping({{ dango_monitors.quote_ident(col) }}) = 0 then {{ loop.index0 }}
+                    {%- endfor %}
+                    end as __dim,
+                    coalesce({% for col in dims %}cast({{ dango_monitors.quote_ident(col) }} as varchar){{ ', ' if not loop.last }}{% endfor %}{{ ', null' if dims | length == 1 }}) as __v,
+                    count(*) as __n
+                from {{ relation }}
+                where {{ window }}
+                group by grouping sets ({% for col in dims %}({{ dango_monitors.quote_ident(col) }}){{ ', ' if not loop.last }}{% endfor %})
+            ) as __counts
+            where __v is not null
+        ) as __ranked
+        where __rn <= {{ ns.cap + 1 }}
+    {%- endset -%}
+    {{ return(query) }}
 {%- endmacro %}
