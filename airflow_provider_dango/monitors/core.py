@@ -131,7 +131,44 @@ def run_monitors(
                 results[result.name] = result
     ordered = [results[m.name] for m in config.monitors if m.name in results]
     ordered += [r for name, r in results.items() if name in config.broken]
+    record_audit(project, ordered, run_id)
     return ordered
+
+
+AUDIT_STATUS = {
+    "flagged": "flag",
+    "trending": "warn",
+    "error": "error",
+    "insufficient_history": "skipped",
+    "normal": "pass",
+}
+
+
+def record_audit(project: DangoProject, results: list[MonitorResult], run_id: str) -> None:
+    """One row per monitor in the audit trail (issue 7's `record_check_result`), when that module is installed."""
+    import importlib
+
+    try:
+        record = getattr(importlib.import_module("airflow_provider_dango.audit"), "record_check_result", None)
+    except ModuleNotFoundError as exc:
+        if exc.name != "airflow_provider_dango.audit":
+            raise
+        return
+    if record is None:
+        return
+    for i, r in enumerate(results):
+        status = AUDIT_STATUS.get(r.status, "error")
+        severity = r.severity if status in ("flag", "error") else ("warn" if status == "warn" else "info")
+        details = {k: v for k, v in r.as_dict().items() if k not in ("name", "drivers")}
+        if r.drivers:
+            details["top_driver"] = f"{r.drivers[0].dimension}={r.drivers[0].value}"
+        try:
+            record(
+                project, run_id, f"monitor:{r.name}", r.source_table or r.name, status, severity, details,
+                flush_now=i == len(results) - 1,
+            )
+        except Exception as exc:  # the audit trail must never break the monitors
+            log.warning("dango monitors: could not record %s in the audit trail: %s", r.name, exc)
 
 
 def _error(monitor: Monitor, message: str) -> MonitorResult:
