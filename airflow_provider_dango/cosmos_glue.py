@@ -12,7 +12,7 @@ class ManifestMissingError(FileNotFoundError):
     pass
 
 
-def _require_manifest(project: DangoProject) -> None:
+def require_manifest(project: DangoProject) -> None:
     if not project.manifest_path.exists():
         raise ManifestMissingError(
             f"dbt manifest not found at {project.manifest_path}: run `dango dbt manifest --project-dir {project.root}`"
@@ -49,7 +49,11 @@ def _group(project: DangoProject, select: list[str], exclude: list[str], test_be
     from cosmos import DbtTaskGroup, RenderConfig
     from cosmos.constants import LoadMode, TestBehavior
 
-    _require_manifest(project)
+    require_manifest(project)
+    # Audit trail: Cosmos calls this (by import path, resolved at run time) with its temporary dbt folder after dbt
+    # ran and before it raises on failures, so every node result, failed tests included, lands in the audit tables.
+    op_args.setdefault("callback", "airflow_provider_dango.audit.dbt_results.record_cosmos_run_results")
+    op_args.setdefault("callback_args", {"project_dir": str(project.root)})
     render = RenderConfig(
         load_method=LoadMode.DBT_MANIFEST,
         select=select,
@@ -68,7 +72,7 @@ def dbt_group_for_sources(project: DangoProject, schedule: Schedule, sources: li
     """
     from airflow_provider_dango.dbt import models_downstream_of_sources
 
-    _require_manifest(project)
+    require_manifest(project)
     manifest = load_manifest_cached(project)
     models = models_downstream_of_sources(manifest, sources)
     if not models:

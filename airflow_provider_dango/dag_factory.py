@@ -133,6 +133,10 @@ def build_schedule_dag(project: DangoProject, schedule: Schedule) -> DAG:
     """One schedule's DAG: sync tasks -> (drift seam) -> dbt -> (PII / monitor seams)."""
     from airflow_provider_dango.operators.sync import DangoSyncOperator
 
+    if schedule.runs_dbt:
+        from airflow_provider_dango.cosmos_glue import require_manifest
+
+        require_manifest(project)
     timetable: Any = _timetable(schedule)
     if schedule.on_assets:
         timetable = [source_asset(project, s) for s in schedule.on_assets]
@@ -218,6 +222,13 @@ def _error_dag(problems: list[Problem]) -> DAG:
     return _BrokenConfigDag(dag_id=ERRORS_DAG_ID, schedule=None, start_date=DEFAULT_START, tags=["dango"])
 
 
+def _forget_dag(dag_id: str) -> None:
+    """A DAG whose construction failed half way must not be auto-registered by its `with DAG(...)` block."""
+    from airflow.sdk.definitions._internal.contextmanager import DagContext
+
+    DagContext.autoregistered_dags = {(d, m) for d, m in DagContext.autoregistered_dags if d.dag_id != dag_id}
+
+
 def build_dags(project_dir: str | Path | None = None) -> dict[str, DAG]:
     """Every schedule's DAG, keyed by dag_id; broken schedules become one import error instead of hiding the rest."""
     root = Path(project_dir or os.environ.get(PROJECT_ENV) or ".")
@@ -230,9 +241,10 @@ def build_dags(project_dir: str | Path | None = None) -> dict[str, DAG]:
         try:
             dags[schedule.dag_id] = build_schedule_dag(project, schedule)
         except Exception as exc:
-            where = root / ".dango" / "schedules.yml"
-            build_problems.append(Problem(where, None, f"schedule {schedule.name!r}: {type(exc).__name__}: {exc}"))
-            log.exception("dango: could not build the DAG of schedule %s", schedule.name)
+            _forget_dag(schedule.dag_id)
+            where = Path(".dango") / "schedules.yml"
+            build_problems.append(Problem(where, None, f"schedule {schedule.name!r}: {exc}"))
+            log.warning("dango: could not build the DAG of schedule %s: %s", schedule.name, exc)
     for warning in project.warnings:
         warnings.warn(str(warning), UserWarning, stacklevel=2)
     problems = project.errors + build_problems

@@ -115,6 +115,27 @@ def task_states(dag_run: Any) -> dict[str, str]:
         return {ti.task_id: str(ti.state) for ti in tis}
 
 
+def _data_tests(project: Any, test_tasks: dict[str, str]) -> tuple[int, int]:
+    """dbt data tests behind Cosmos's per-model test tasks: (passed, total). A test task passes only if all its do."""
+    from airflow_provider_dango.cosmos_glue import load_manifest_cached
+
+    manifest = load_manifest_cached(project)
+    models = {n["name"]: uid for uid, n in manifest["nodes"].items() if n["resource_type"] == "model"}
+    per_model: dict[str, int] = {}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "test":
+            for uid in node.get("depends_on", {}).get("nodes", []):
+                per_model[uid] = per_model.get(uid, 0) + 1
+                break  # a relationships test counts once, for its first model
+    passed = total = 0
+    for task_id, state in test_tasks.items():
+        model = task_id.removeprefix("dbt.").removesuffix(".test").removesuffix("_test")
+        count = per_model.get(models.get(model, ""), 0)
+        total += count
+        passed += count if state == "success" else 0
+    return passed, total
+
+
 def summarize(project: Any, dag_run: Any) -> None:
     """Rows per table (from dlt's load info), dbt models and tests, and how to query the warehouse."""
     from airflow_provider_dango.warehouse import META_SCHEMA, connect, quote_ident
@@ -138,11 +159,12 @@ def summarize(project: Any, dag_run: Any) -> None:
             ).fetchone()[0]
     table("Rows loaded by dlt", ["source", "table", "rows"], [list(r) for r in loads], right={2})
     states = task_states(dag_run)
-    runs = {k: v for k, v in states.items() if k.startswith("dbt.") and k.endswith(".run")}
-    tests = {k: v for k, v in states.items() if k.startswith("dbt.") and k.endswith(".test")}
+    # Cosmos names a model's task `<model>.run` inside a per-model group, or `<model>_run` when it has no tests.
+    runs = {k: v for k, v in states.items() if k.startswith("dbt.") and k.endswith(("_run", ".run"))}
+    tests = {k: v for k, v in states.items() if k.startswith("dbt.") and k.endswith((".test", "_test"))}
     ok_runs = sum(v == "success" for v in runs.values())
-    ok_tests = sum(v == "success" for v in tests.values())
-    console.print(f"dbt: {ok_runs}/{len(runs)} models built, {ok_tests}/{len(tests)} model test groups passed")
+    passed, total = _data_tests(project, tests)
+    console.print(f"dbt: {ok_runs}/{len(runs)} models built, {passed}/{total} data tests passed")
     table(
         "dbt models in the warehouse",
         ["relation", "type", "rows"],

@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
                 resolve_source(project, source)
             except SourceImportError as exc:
                 problems.append(Problem(project.dango_dir.relative_to(project.root) / "sources.yml", None, str(exc)))
+    problems.sort(key=lambda p: (str(p.file), p.line or 0))
     errors = [p for p in problems if p.level == "error"]
     for p in problems:
         (err_console if p.level == "error" else console).print(str(p), markup=False, soft_wrap=True)

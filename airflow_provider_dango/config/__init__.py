@@ -97,17 +97,41 @@ class DangoProject:
     def python_paths(self) -> list[Path]:
         return [self.path(p) for p in self.settings.airflow.extra_python_paths]
 
+    def provides_module(self, module: str) -> Path | None:
+        """The file in the project's own folders that defines `module`, found without importing anything."""
+        rel = Path(*module.split("."))
+        for base in self.python_paths:
+            for candidate in (base / rel.with_suffix(".py"), base / rel / "__init__.py"):
+                if candidate.is_file():
+                    return candidate
+        return None
+
     @contextmanager
     def importable(self) -> Iterator[None]:
-        """Put the project's own folders on sys.path while its dlt sources are resolved or run."""
+        """Put the project's own folders on sys.path while its dlt sources are resolved or run.
+
+        A top-level package of the same name already imported from elsewhere (another project's `pipelines`, say)
+        is set aside for the duration, so this project's modules are the ones found.
+        """
         added = [str(p) for p in self.python_paths if str(p) not in sys.path]
         sys.path[:0] = added
+        set_aside: dict[str, Any] = {}
+        for name in [m for m in sys.modules if "." not in m]:
+            origin = getattr(sys.modules[name], "__file__", None) or ""
+            own = self.provides_module(name)
+            if own is not None and Path(origin).resolve() != own.resolve():
+                for key in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
+                    set_aside[key] = sys.modules.pop(key)
         try:
             yield
         finally:
             for p in added:
                 if p in sys.path:
                     sys.path.remove(p)
+            for key in [k for k in sys.modules if any(k == n or k.startswith(n + ".") for n in set_aside)]:
+                if key not in set_aside:
+                    sys.modules.pop(key, None)
+            sys.modules.update(set_aside)
 
 
 def _read(path: Path, root: Path, problems: list[Problem]) -> YamlDocument | None:
@@ -134,39 +158,46 @@ def _top_level(doc: YamlDocument | None, model: type[M], problems: list[Problem]
     if not isinstance(doc.data, dict):
         problems.append(doc.problem((), "expected a mapping at the top of the file"))
         return model()
-    loaded, found = _validate(doc, model, doc.data)
-    if loaded is not None:
-        return loaded
-    problems.extend(found)
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        problems.extend(validation_problems(doc, exc, model))
+        bad_keys = {err["loc"][0] for err in exc.errors() if err["loc"]}
     # Keep the parts that did validate: drop only the offending top-level keys.
-    bad_keys = {p.message.split(":")[0].split(".")[0].split("[")[0] for p in found}
     kept = {k: v for k, v in doc.data.items() if k not in bad_keys and k in model.model_fields}
     partial, _ = _validate(doc, model, kept)
     return partial or model()
 
 
-def _entries(doc: YamlDocument | None, key: str, model: type[M], problems: list[Problem]) -> list[tuple[int, M]]:
-    """Validate each list entry on its own so one broken entry leaves the others intact."""
+def _entries(
+    doc: YamlDocument | None, key: str, model: type[M], problems: list[Problem]
+) -> tuple[list[tuple[int, M]], dict[str, list[Problem]]]:
+    """Validate each list entry on its own so one broken entry leaves the others intact.
+
+    Returns the good entries with their index, and the problems of each broken entry keyed by its name.
+    """
     if doc is None or not isinstance(doc.data, dict):
-        return []
+        return [], {}
     items = doc.data.get(key) or []
     if not isinstance(items, list):
         problems.append(doc.problem((key,), f"{key}: expected a list"))
-        return []
+        return [], {}
     good: list[tuple[int, M]] = []
+    broken: dict[str, list[Problem]] = {}
     for i, item in enumerate(items):
         if not isinstance(item, dict):
-            problems.append(doc.problem((key, i), f"{key}[{i}]: expected a mapping"))
-            continue
-        loaded, found = _validate(doc, model, item, (key, i))
-        if found:
+            found = [doc.problem((key, i), f"{key}[{i}]: expected a mapping")]
+        else:
+            loaded, found = _validate(doc, model, item, (key, i))
             name = item.get("name")
-            problems.extend(
-                Problem(p.file, p.line, f"{p.message}" + (f" (in {name!r})" if name else ""), p.level) for p in found
-            )
-        elif loaded is not None:
-            good.append((i, loaded))
-    return good
+            found = [Problem(p.file, p.line, p.message + (f" (in {name!r})" if name else ""), p.level) for p in found]
+            if not found and loaded is not None:
+                good.append((i, loaded))
+                continue
+        problems.extend(found)
+        label = item.get("name") if isinstance(item, dict) else None
+        broken.setdefault(str(label or f"{key}[{i}]"), []).extend(found)
+    return good, broken
 
 
 def _source_problems(doc: YamlDocument, i: int, source: Source, project: DangoProject) -> list[Problem]:
@@ -181,18 +212,16 @@ def _source_problems(doc: YamlDocument, i: int, source: Source, project: DangoPr
             )
         ]
     module = target.split(":")[0]
-    with project.importable():
-        try:
+    found = project.provides_module(module) is not None
+    if not found:
+        try:  # an installed package: find_spec locates it (importing only its parent packages)
             found = importlib.util.find_spec(module) is not None
         except (ImportError, ValueError):
             found = False
     if not found:
         key = "function" if source.function else "dlt_native"
-        return [
-            doc.problem(
-                ("sources", i, key), f"sources[{i}].{key}: module {module!r} not found (source {source.name!r})"
-            )
-        ]
+        message = f"sources[{i}].{key}: module {module!r} not found (source {source.name!r})"
+        return [doc.problem(("sources", i, key), message)]
     return []
 
 
@@ -223,8 +252,16 @@ def _schedule_problems(
 
 
 def _overlap_warnings(doc: YamlDocument, indexed: list[tuple[int, Schedule]]) -> list[Problem]:
-    """Dango's warning: two enabled schedules of one source firing within 60 s of each other."""
+    """Dango's warning: two enabled schedules of one source firing within 60 s of each other (next 10 firings)."""
     from croniter import croniter
+
+    firings: dict[str, list[float]] = {}
+
+    def next_times(cron: str) -> list[float]:
+        if cron not in firings:
+            it = croniter(cron, 0.0)
+            firings[cron] = [it.get_next(float) for _ in range(10)]
+        return firings[cron]
 
     warnings: list[Problem] = []
     by_source: dict[str, list[tuple[int, Schedule]]] = {}
@@ -235,12 +272,11 @@ def _overlap_warnings(doc: YamlDocument, indexed: list[tuple[int, Schedule]]) ->
     for src, items in by_source.items():
         for a in range(len(items)):
             for b in range(a + 1, len(items)):
-                (_ia, sa), (ib, sb) = items[a], items[b]
-                ta = croniter(sa.cron).all_next(float)
-                tb = croniter(sb.cron).all_next(float)
-                times_a = [next(ta) for _ in range(10)]
-                times_b = [next(tb) for _ in range(10)]
-                if any(abs(x - y) < 60 for x in times_a for y in times_b):
+                (_, sa), (ib, sb) = items[a], items[b]
+                if sa.timezone != sb.timezone:
+                    continue  # compared in one fixed reference frame, so only same-zone pairs are meaningful
+                times_b = next_times(sb.cron or "")
+                if any(abs(x - y) < 60 for x in next_times(sa.cron or "") for y in times_b):
                     warnings.append(
                         doc.problem(
                             ("schedules", ib, "cron"),
@@ -266,7 +302,8 @@ def load_project(root: str | Path) -> DangoProject:
     sources_doc = _read(dango / "sources.yml", root, problems)
     _top_level(sources_doc, SourcesFile, problems)
     bad_sources: dict[str, list[Problem]] = {}
-    for i, source in _entries(sources_doc, "sources", Source, problems):
+    good_sources, _ = _entries(sources_doc, "sources", Source, problems)
+    for i, source in good_sources:
         if source.name in project.sources:
             problems.append(
                 sources_doc.problem(("sources", i, "name"), f"sources[{i}].name: duplicate source {source.name!r}")
@@ -305,15 +342,7 @@ def load_project(root: str | Path) -> DangoProject:
                 )
             )
 
-    before = len(problems)
-    indexed = _entries(schedules_doc, "schedules", Schedule, problems)
-    # Name entries that failed validation so the DAG factory can show them as import errors.
-    raw = schedules_doc.data.get("schedules") if isinstance(schedules_doc.data, dict) else None
-    for p in problems[before:]:
-        idx = _index_from_message(p.message)
-        name = raw[idx].get("name") if raw and idx is not None and isinstance(raw[idx], dict) else None
-        project.broken_schedules.setdefault(str(name or f"schedules[{idx}]"), []).append(p)
-
+    indexed, project.broken_schedules = _entries(schedules_doc, "schedules", Schedule, problems)
     seen: dict[str, int] = {}
     for i, schedule in indexed:
         found = _schedule_problems(schedules_doc, i, schedule, project, bad_sources)
@@ -333,15 +362,6 @@ def load_project(root: str | Path) -> DangoProject:
             project.schedules.append(schedule)
     problems.extend(_overlap_warnings(schedules_doc, [(i, s) for i, s in indexed if s in project.schedules]))
     return project
-
-
-def _index_from_message(message: str) -> int | None:
-    if message.startswith("schedules["):
-        try:
-            return int(message[len("schedules[") : message.index("]")])
-        except ValueError:
-            return None
-    return None
 
 
 def model_defaults(model: type[DangoModel]) -> dict[str, Any]:

@@ -42,6 +42,9 @@ class AirflowSettings(DangoModel):
     pool: str = "dango_warehouse"
     base_url: str = Field(default="http://localhost:8080", description="Airflow UI, for links in alerts")
     extra_python_paths: list[str] = ["."]
+    audit_retention_days: int = Field(
+        default=30, description="days of dango_audit_* rows kept in the warehouse; 0 keeps everything"
+    )
 
 
 class ProjectFile(DangoModel):

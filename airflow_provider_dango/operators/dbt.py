@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,4 +26,20 @@ class DangoDbtCommandOperator(BaseOperator):
         project = load_project(self.project_dir)
         argv = parse_dbt_command(self.command).argv
         self.log.info("Running dbt %s", shlex.join(argv))
-        run_dbt(project, argv)
+        started = time.time()
+        try:
+            run_dbt(project, argv)
+        finally:
+            _record_dbt_results(project, context, started)
+
+
+def _record_dbt_results(project: Any, context: Any, started: float) -> None:
+    """Audit trail: this command's node results (run_results.json), failed ones included. Never raises."""
+    try:
+        from airflow_provider_dango.audit.dbt_results import record_run_results_file
+
+        record_run_results_file(project, project.dbt_project_dir / "target", context, since=started)
+    except Exception as exc:
+        import logging
+
+        logging.getLogger(__name__).warning("dango audit: dbt results not recorded: %s", exc)

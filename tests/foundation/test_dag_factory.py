@@ -1,0 +1,184 @@
+"""DAG integrity: the generated DAGs load in a real DagBag with the right schedule, retries, timeouts, tags, pools,
+Assets and dbt tasks; a broken schedule shows up as an import error naming file, line and key, and hides nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+DAG_FILE = REPO / "dags" / "dango_dags.py"
+
+
+def dagbag_for(project: Path, tmp_path: Path):
+    from airflow.dag_processing.dagbag import DagBag
+
+    folder = tmp_path / "dags"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(DAG_FILE, folder / "dango_dags.py")
+    old = os.environ.get("DANGO_PROJECT_DIR")
+    os.environ["DANGO_PROJECT_DIR"] = str(project)
+    try:
+        return DagBag(dag_folder=str(folder), safe_mode=True)
+    finally:
+        if old is None:
+            os.environ.pop("DANGO_PROJECT_DIR", None)
+        else:
+            os.environ["DANGO_PROJECT_DIR"] = old
+
+
+def edit_schedules(project: Path, text: str) -> None:
+    (project / ".dango" / "schedules.yml").write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def shop(built_shop: Path, tmp_path: Path) -> Path:
+    """A private copy of the built demo project (manifest included) for tests that edit its YAML."""
+    dest = tmp_path / "shop"
+    shutil.copytree(built_shop, dest, symlinks=True)
+    return dest
+
+
+def test_demo_dags_load_without_import_errors(built_shop: Path, tmp_path: Path) -> None:
+    bag = dagbag_for(built_shop, tmp_path)
+    assert bag.import_errors == {}
+    assert sorted(bag.dag_ids) == ["dango_shop_daily"]  # marts_refresh is disabled: no DAG
+    dag = bag.dags["dango_shop_daily"]
+    assert {"dango", "dango:sync", "demo"} <= set(dag.tags)
+    for task in dag.tasks:
+        assert task.retries >= 2, task.task_id
+        assert task.execution_timeout == dt.timedelta(minutes=30)
+        assert task.pool == "dango_warehouse"
+    assert dag.max_active_runs == 1
+    assert dag.catchup is False
+
+
+def test_sync_dag_shape(built_shop: Path, tmp_path: Path) -> None:
+    dag = dagbag_for(built_shop, tmp_path).dags["dango_shop_daily"]
+    sync = dag.get_task("sync_shop")
+    assert {a.uri for a in sync.outlets} == {
+        "dango://shop/raw_shop", "dango://shop/raw_shop/customers", "dango://shop/raw_shop/orders"
+    }
+    dbt_runs = sorted(t.task_id for t in dag.tasks if t.task_id.startswith("dbt.") and t.task_id.endswith(".run"))
+    assert dbt_runs == [f"dbt.{m}.run" for m in
+                        ["daily_revenue", "dim_customers", "fct_orders", "stg_customers", "stg_orders"]]
+    # Every dbt model waits for the sync.
+    for task_id in dbt_runs:
+        assert "sync_shop" in dag.get_task(task_id).get_flat_relative_ids(upstream=True)
+
+
+def test_timetable_timezone_and_catchup_mapping(shop: Path, tmp_path: Path) -> None:
+    from airflow.timetables.trigger import CronTriggerTimetable
+
+    edit_schedules(
+        shop,
+        """\
+schedules:
+  - {name: latest_default, cron: daily, timezone: Europe/Berlin, sources: [shop], type: sync_only}
+  - {name: grace, cron: every_hour, sources: [shop], type: sync_only, misfire_grace_time: 600}
+  - {name: none_mode, cron: weekly, sources: [shop], type: sync_only, catchup: none}
+  - {name: all_mode, cron: daily, sources: [shop], type: sync_only, catchup: all, start_date: 2025-03-01}
+  - {name: custom_retry, cron: daily, sources: [shop], type: sync_only, retries: 5, retry_delay_seconds: 10,
+     retry_exponential_backoff: false, max_active_runs: 3, tags: [finance]}
+""",
+    )
+    bag = dagbag_for(shop, tmp_path)
+    assert bag.import_errors == {}
+    latest = bag.dags["dango_latest_default"]
+    assert isinstance(latest.timetable, CronTriggerTimetable)
+    assert latest.timetable._expression == "0 6 * * *"
+    assert str(latest.timetable._timezone.name) == "Europe/Berlin"
+    assert latest.timetable._run_immediately is True and latest.catchup is False
+    assert bag.dags["dango_grace"].timetable._run_immediately == dt.timedelta(seconds=600)
+    assert bag.dags["dango_none_mode"].timetable._run_immediately is False
+    all_mode = bag.dags["dango_all_mode"]
+    assert all_mode.catchup is True and all_mode.start_date.date() == dt.date(2025, 3, 1)
+    custom = bag.dags["dango_custom_retry"]
+    task = custom.get_task("sync_shop")
+    assert (task.retries, task.retry_delay, task.retry_exponential_backoff) == (5, dt.timedelta(seconds=10), 0)
+    assert custom.max_active_runs == 3 and "finance" in custom.tags
+    default = latest.get_task("sync_shop")
+    assert (default.retries, default.retry_delay, default.retry_exponential_backoff) == (
+        2, dt.timedelta(seconds=30), 4.0)
+
+
+def test_dbt_schedule_on_assets_and_plain_command(shop: Path, tmp_path: Path) -> None:
+    edit_schedules(
+        shop,
+        """\
+schedules:
+  - {name: marts, type: dbt, on_assets: [shop], dbt_command: "dbt build --select marts"}
+  - {name: seed_it, type: dbt, cron: daily, dbt_command: "dbt seed"}
+""",
+    )
+    bag = dagbag_for(shop, tmp_path)
+    assert bag.import_errors == {}
+    marts = bag.dags["dango_marts"]
+    assert type(marts.timetable).__name__ == "AssetTriggeredTimetable"
+    assert [a.uri for a in marts.timetable.asset_condition.objects] == ["dango://shop/raw_shop"]
+    runs = sorted(t.task_id for t in marts.tasks if t.task_id.endswith(".run"))
+    assert runs == ["dbt.daily_revenue.run", "dbt.dim_customers.run", "dbt.fct_orders.run"]
+    seed = bag.dags["dango_seed_it"]
+    assert [t.task_id for t in seed.tasks] == ["dbt"]
+
+
+def test_broken_schedule_is_an_import_error_and_the_rest_loads(shop: Path, tmp_path: Path) -> None:
+    edit_schedules(
+        shop,
+        """\
+schedules:
+  - name: good
+    cron: daily
+    sources: [shop]
+  - name: bad_cron
+    cron: "99 * * * *"
+    sources: [shop]
+  - name: bad_key
+    cron: daily
+    sources: [shop]
+    retrys: 3
+  - name: also_good
+    type: sync_only
+    cron: every_hour
+    sources: [shop]
+""",
+    )
+    bag = dagbag_for(shop, tmp_path)
+    assert sorted(bag.dag_ids) == ["dango_also_good", "dango_good"]
+    (error,) = bag.import_errors.values()
+    assert ".dango/schedules.yml:6: schedules[1].cron: invalid cron expression '99 * * * *'" in error
+    assert ".dango/schedules.yml:11: schedules[2].retrys: unknown key (did you mean 'retries'?)" in error
+
+
+def test_broken_yaml_file_still_reports_cleanly(shop: Path, tmp_path: Path) -> None:
+    edit_schedules(shop, "schedules:\n  - name: x\n    cron: 'daily\n")
+    bag = dagbag_for(shop, tmp_path)
+    assert bag.dag_ids == []
+    (error,) = bag.import_errors.values()
+    assert ".dango/schedules.yml:" in error and "invalid YAML" in error
+
+
+def test_missing_manifest_breaks_only_dbt_dags(shop: Path, tmp_path: Path) -> None:
+    (shop / "dbt" / "target" / "manifest.json").unlink()
+    edit_schedules(
+        shop,
+        "schedules:\n  - {name: with_dbt, cron: daily, sources: [shop]}\n"
+        "  - {name: raw, type: sync_only, cron: daily, sources: [shop]}\n",
+    )
+    bag = dagbag_for(shop, tmp_path)
+    assert bag.dag_ids == ["dango_raw"]
+    (error,) = bag.import_errors.values()
+    assert "schedule 'with_dbt'" in error and "run `dango dbt manifest" in error
+
+
+def test_parsing_does_not_import_dlt_sources(built_shop: Path, tmp_path: Path) -> None:
+    import sys
+
+    sys.modules.pop("pipelines.shop_source", None)
+    dagbag_for(built_shop, tmp_path)
+    assert "pipelines.shop_source" not in sys.modules
