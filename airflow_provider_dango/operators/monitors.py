@@ -14,13 +14,13 @@ class DangoMonitorsOperator(BaseOperator):
     """Run every monitor (collection + verdict in SQL, trend + drivers in Python), alert on flagged / trending ones.
 
     Never fails because a metric is flagged: that is an alert, not a broken pipeline. Returns the results as in
-    `dango monitors run --json`."""
+    `dango monitors run --json`. Runs only when dbt succeeded (the default trigger rule): judging metrics built on a
+    failed build would mislead, and a leaf task that always runs would turn the failed run green."""
 
     template_fields: Sequence[str] = ("project_dir",)
     ui_color = "#c9e4f6"
 
     def __init__(self, *, project_dir: str, **kwargs: Any) -> None:
-        kwargs.setdefault("trigger_rule", "all_done")  # an unrelated failed dbt test must not hide the metrics
         super().__init__(**kwargs)
         self.project_dir = project_dir
 
