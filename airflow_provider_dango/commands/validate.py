@@ -21,10 +21,11 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from airflow_provider_dango.config import Problem, load_project
+    from airflow_provider_dango.config.monitors import load_monitors
     from airflow_provider_dango.sync import SourceImportError, resolve_source
 
     project = load_project(args.project_dir)
-    problems = list(project.problems)
+    problems = list(project.problems) + load_monitors(project.root).problems
     if args.deep:
         for _name, source in project.sources.items():
             try:

@@ -75,9 +75,9 @@ def test_init_then_validate_then_dags_import(tmp_path: Path, airflow_db: Path) -
     assert bag.import_errors == {}
     assert list(bag.dags) == ["dango_example_daily"]
     tasks = [t.task_id for t in bag.dags["dango_example_daily"].tasks]
-    # Cosmos: a model without tests is a single task; the drift check runs before it, the PII scan after it.
+    # Cosmos: a model without tests is a single task; the drift check runs before it, PII and monitors after it.
     assert tasks[:2] == ["sync_example", "dbt.stg_events_run"]
-    assert {"schema_drift", "pii_scan"} <= set(tasks)
+    assert {"schema_drift", "pii_scan", "monitors"} <= set(tasks)
     # init refuses to overwrite a project.
     again = dango("init", str(target))
     assert again.returncode == 1 and "is not empty" in again.stderr

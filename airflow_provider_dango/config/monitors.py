@@ -1,0 +1,214 @@
+"""`.dango/monitors.yml`: metric monitors, in Dango's format plus our additions.
+
+Dango's keys (`name`, `source_table`, `value_expression`, `filter`, `compare`, `alert_threshold` alias
+`warn_threshold`, `drill_down`; top level `enabled` and `monitors` alias `metrics`) load unchanged. Additions bucket a
+monitor by a time column (backfilled from the data itself) and judge it with robust, seasonal statistics.
+
+`method: auto` (the default) keeps Dango's behaviour for Dango's monitors (no `time_column`: one value per run,
+`pct_change` with `compare`), and uses the robust median / MAD method for time-bucketed monitors.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+
+from airflow_provider_dango.config.base import DangoModel
+from airflow_provider_dango.config.loader import ConfigError, Problem, YamlDocument, load_yaml, validation_problems
+
+Compare = Literal["week_over_week", "rolling_7day_avg", "rolling_30day_avg", "prior_period", "none"]
+Grain = Literal["hour", "day", "week"]
+Method = Literal["auto", "pct_change", "zscore", "mad"]
+Direction = Literal["up", "down", "both"]
+Seasonality = Literal["auto", "none", "day_of_week", "day_of_month", "hour_of_day", "hour_of_week"]
+Severity = Literal["info", "warn", "error", "critical"]
+
+IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
+
+
+class Monitor(DangoModel):
+    """One monitor. Dango's keys first, then our additions (all optional)."""
+
+    name: str = Field(min_length=1)
+    source_table: str
+    value_expression: str = "count(*)"
+    filter: str | None = None
+    compare: Compare = "week_over_week"
+    alert_threshold: float = Field(
+        default=20.0, gt=0, validation_alias=AliasChoices("alert_threshold", "warn_threshold")
+    )
+    drill_down: list[str] = []
+    description: str | None = None
+    enabled: bool = True
+    # Our additions.
+    time_column: str | None = None
+    grain: Grain = "day"
+    lookback_days: int = Field(default=56, ge=1, le=3660)
+    method: Method = "auto"
+    sensitivity: float = Field(default=3.0, gt=0)
+    direction: Direction = "both"
+    seasonality: Seasonality = "auto"
+    min_history: int | None = Field(default=None, ge=1)
+    min_change_pct: float = Field(default=5.0, ge=0)
+    segment_alerts: bool = True
+    min_segment_share: float = Field(default=5.0, ge=0, le=100)
+    severity: Severity = "warn"
+    max_dimension_values: int = Field(default=20, ge=1, le=10000)
+
+    @field_validator("source_table")
+    @classmethod
+    def _table(cls, value: str) -> str:
+        parts = value.split(".")
+        if len(parts) not in (2, 3) or not all(parts):
+            raise ValueError(f"source_table {value!r}: use schema.table (or database.schema.table)")
+        return value
+
+    @field_validator("drill_down")
+    @classmethod
+    def _columns(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("drill_down lists a column twice")
+        return value
+
+    @field_validator("value_expression")
+    @classmethod
+    def _expression(cls, value: str) -> str:
+        if ";" in value:
+            raise ValueError("value_expression must be one SQL expression (no ';')")
+        return value
+
+    @model_validator(mode="after")
+    def _rules(self) -> Monitor:
+        if self.filter is not None and ";" in self.filter:
+            raise ValueError("filter must be one SQL predicate (no ';')")
+        if self.time_column is None and self.seasonality not in ("auto", "none"):
+            raise ValueError(f"seasonality {self.seasonality!r} needs `time_column` (a time-bucketed monitor)")
+        if self.grain == "week" and self.seasonality in ("day_of_week", "hour_of_day", "hour_of_week"):
+            raise ValueError(f"seasonality {self.seasonality!r} cannot apply to weekly buckets")
+        if self.grain == "day" and self.seasonality in ("hour_of_day", "hour_of_week"):
+            raise ValueError(f"seasonality {self.seasonality!r} needs grain: hour")
+        return self
+
+    @property
+    def resolved_method(self) -> str:
+        if self.method != "auto":
+            return self.method
+        return "mad" if self.time_column else "pct_change"
+
+    @property
+    def resolved_seasonality(self) -> str:
+        if self.seasonality != "auto":
+            return self.seasonality
+        if self.time_column is None:
+            return "none"
+        return {"hour": "hour_of_week", "day": "day_of_week", "week": "none"}[self.grain]
+
+    @property
+    def resolved_min_history(self) -> int:
+        if self.min_history is not None:
+            return self.min_history
+        return 1 if self.resolved_method == "pct_change" else 6
+
+    def macro_config(self) -> dict[str, Any]:
+        """What the dbt macros get: every default resolved, so SQL and Python read the same values."""
+        return {
+            "name": self.name,
+            "source_table": self.source_table,
+            "value_expression": self.value_expression,
+            "filter": self.filter,
+            "compare": self.compare,
+            "alert_threshold": self.alert_threshold,
+            "drill_down": list(self.drill_down),
+            "time_column": self.time_column,
+            "grain": self.grain,
+            "lookback_days": self.lookback_days,
+            "method": self.resolved_method,
+            "sensitivity": self.sensitivity,
+            "direction": self.direction,
+            "seasonality": self.resolved_seasonality,
+            "min_history": self.resolved_min_history,
+            "min_change_pct": self.min_change_pct,
+            "segment_alerts": self.segment_alerts,
+            "min_segment_share": self.min_segment_share,
+            "max_dimension_values": self.max_dimension_values,
+        }
+
+
+class MonitorsFile(DangoModel):
+    enabled: bool = True
+    monitors: list[dict] = Field(default=[], validation_alias=AliasChoices("monitors", "metrics"))
+
+
+class MonitorsConfig:
+    """The valid monitors, the entries that failed (name -> problem, shown as status `error`), and all problems."""
+
+    def __init__(self) -> None:
+        self.enabled = True
+        self.monitors: list[Monitor] = []
+        self.broken: dict[str, str] = {}
+        self.problems: list[Problem] = []
+        self.path: Path | None = None
+
+
+def load_monitors(root: Path) -> MonitorsConfig:
+    """Read `<root>/.dango/monitors.yml`; a bad entry is reported (FILE:LINE: key: message) and the rest load."""
+    config = MonitorsConfig()
+    path = root / ".dango" / "monitors.yml"
+    config.path = path
+    if not path.exists():
+        return config
+    try:
+        doc = load_yaml(path, display_path=path.relative_to(root))
+    except ConfigError as exc:
+        config.problems.extend(exc.problems)
+        config.broken["monitors.yml"] = "; ".join(p.message for p in exc.problems)
+        return config
+    if doc.data is None:
+        return config
+    if not isinstance(doc.data, dict):
+        config.problems.append(doc.problem((), "expected a mapping at the top of the file"))
+        return config
+    key = "metrics" if "metrics" in doc.data and "monitors" not in doc.data else "monitors"
+    top = {k: v for k, v in doc.data.items() if k not in ("monitors", "metrics")}
+    try:
+        config.enabled = MonitorsFile.model_validate(top).enabled
+    except Exception as exc:  # pydantic ValidationError
+        config.problems.extend(validation_problems(doc, exc, MonitorsFile))  # type: ignore[arg-type]
+    items = doc.data.get(key) or []
+    if not isinstance(items, list):
+        config.problems.append(doc.problem((key,), f"{key}: expected a list"))
+        return config
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        _load_entry(doc, key, i, item, config, seen)
+    return config
+
+
+def _load_entry(
+    doc: YamlDocument, key: str, i: int, item: Any, config: MonitorsConfig, seen: dict[str, int]
+) -> None:
+    from pydantic import ValidationError
+
+    if not isinstance(item, dict):
+        config.problems.append(doc.problem((key, i), f"{key}[{i}]: expected a mapping"))
+        return
+    name = item.get("name") if isinstance(item.get("name"), str) else f"{key}[{i}]"
+    try:
+        monitor = Monitor.model_validate(item)
+    except ValidationError as exc:
+        found = validation_problems(doc, exc, Monitor, (key, i))
+        config.problems.extend(Problem(p.file, p.line, f"{p.message} (in {name!r})", p.level) for p in found)
+        config.broken[name] = "; ".join(str(p) for p in found)
+        return
+    if monitor.name in seen:
+        problem = doc.problem(
+            (key, i, "name"), f"{key}[{i}].name: duplicate monitor name {monitor.name!r} (first at {key}[{seen[name]}])"
+        )
+        config.problems.append(problem)
+        return
+    seen[monitor.name] = i
+    if monitor.enabled:
+        config.monitors.append(monitor)

@@ -1,0 +1,50 @@
+"""The monitors task of every generated sync DAG: after dbt, judge `.dango/monitors.yml` for the run's logical date."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from airflow.sdk import BaseOperator
+
+from airflow_provider_dango.config import DangoProject, Schedule, ScheduleType
+
+
+class DangoMonitorsOperator(BaseOperator):
+    """Run every monitor (collection + verdict in SQL, trend + drivers in Python), alert on flagged / trending ones.
+
+    Never fails because a metric is flagged: that is an alert, not a broken pipeline. Returns the results as in
+    `dango monitors run --json`. Runs only when dbt succeeded (the default trigger rule): judging metrics built on a
+    failed build would mislead, and a leaf task that always runs would turn the failed run green."""
+
+    template_fields: Sequence[str] = ("project_dir",)
+    ui_color = "#c9e4f6"
+
+    def __init__(self, *, project_dir: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.project_dir = project_dir
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        from airflow_provider_dango.config import load_project
+        from airflow_provider_dango.monitors.core import emit_alerts, run_monitors
+
+        project = load_project(self.project_dir)
+        as_of = context.get("data_interval_end") or context.get("logical_date")
+        run_id = context.get("run_id")
+        results = run_monitors(project, as_of=as_of, run_id=run_id)
+        for r in results:
+            driver = f", top driver {r.drivers[0].dimension}={r.drivers[0].value}" if r.drivers else ""
+            change = f" {r.change_pct:+.1f}%" if r.change_pct is not None else ""
+            self.log.info("monitor %s: %s%s%s%s", r.name, r.status, change, driver, f" ({r.error})" if r.error else "")
+        emit_alerts(project, results, run_id)
+        return {"results": [r.as_dict() for r in results]}
+
+
+def pipeline_step(project: DangoProject, schedule: Schedule, tasks: Any) -> Any:
+    """One monitors task after dbt in every DAG that syncs."""
+    from airflow_provider_dango.dag_factory import PipelineStep
+
+    if schedule.type not in (ScheduleType.SYNC, ScheduleType.SYNC_ONLY):
+        return None
+    task = DangoMonitorsOperator(task_id="monitors", project_dir=str(project.root))
+    return PipelineStep(after_dbt=[task])
