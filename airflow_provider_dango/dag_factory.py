@@ -205,6 +205,11 @@ def _add_steps(project: DangoProject, schedule: Schedule, tasks: PipelineTasks) 
         if step is not None:
             after_sync.extend(step.after_sync)
             after_dbt.extend(step.after_dbt)
+    if tasks.dbt is not None:
+        # Checks after dbt still run when drift skipped the models behind a blocked source (skipped is not failed);
+        # a failed dbt task still stops them.
+        for task in after_dbt:
+            task.trigger_rule = "none_failed"
     stages = [
         stage for stage in (tasks.syncs, after_sync, [tasks.dbt] if tasks.dbt is not None else [], after_dbt) if stage
     ]

@@ -14,8 +14,10 @@ from rich.console import Console
 from rich.table import Table
 
 # soft_wrap: long lines (paths, FILE:LINE messages) stay one line, so they can be grepped and copied.
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+# Piped output (no terminal) gets a wide virtual width so table cells are not cut to fit 80 columns.
+_PIPE_WIDTH = None if sys.stdout.isatty() else 200
+console = Console(highlight=False, soft_wrap=True, width=_PIPE_WIDTH)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, width=None if sys.stderr.isatty() else 200)
 
 
 def table(title: str | None, columns: list[str], rows: list[list[Any]], right: set[int] | None = None) -> None:

@@ -64,9 +64,12 @@ notifications:
 
 @pytest.fixture
 def alert_project(shop_project: Path, airflow_db: Path, monkeypatch, receiver: Receiver) -> Path:
+    from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.dbt import build_manifest
     from airflow_provider_dango.scaffold import DAG_FILE
 
     root = _project(shop_project, receiver.url("/ops"))
+    build_manifest(load_project(root))  # installs dango_monitors, which the drift step after each sync runs
     monkeypatch.setenv("DANGO_PROJECT_DIR", str(root))
     (airflow_db / "dags" / "dango_dags.py").write_text(DAG_FILE, encoding="utf-8")
     return root
