@@ -89,11 +89,11 @@ def complete(project: DangoProject, event: Event) -> Event:
 
 
 def emit(project: DangoProject, event: Event | dict[str, Any]) -> EmitResult | None:
-    """Send `event` (an Event, or a dict of its fields) through the project's router. Never raises; returns None
-    when alerting itself broke (logged)."""
+    """Send `event` (an Event, or a dict: its fields or Dango's webhook payload keys, see Event.from_payload)
+    through the project's router. Never raises; returns None when alerting itself broke (logged)."""
     try:
         if isinstance(event, dict):
-            event = Event(**event)
+            event = Event.from_payload(event)
         return router_for(project).emit(complete(project, event))
     except Exception:
         log.exception("dango alerts: could not process event %s", getattr(event, "type", event))

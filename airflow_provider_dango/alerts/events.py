@@ -5,6 +5,7 @@ Plain Python, no Airflow import. Build one with `Event(type=..., ...)`; every fi
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -169,6 +170,27 @@ class Event:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Event:
         return cls(**data)
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> Event:
+        """An Event from a dict in either shape: our field names, or Dango's webhook payload (`event` for the type,
+        `metadata` for the facts). Keys that are not fields (`metadata`, `category`, `project`, ...) become details,
+        so a check can hand over what it knows without knowing this class."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        data = dict(data)
+        if "type" not in data and "event" in data:
+            data["type"] = data.pop("event")
+        details = dict(data.pop("details", None) or {})
+        for key in [k for k in data if k not in names]:
+            value = data.pop(key)
+            if key == "metadata" and isinstance(value, dict):
+                details.update(value)
+            elif key != "category" and value is not None:  # the category follows from the type
+                details[key] = value
+        for name in ("summary", "run_id", "schedule"):
+            if not data.get(name) and isinstance(details.get(name), str):
+                data[name] = details.pop(name)
+        return cls(**{k: v for k, v in data.items() if v is not None or k == "severity"}, details=details)
 
     @classmethod
     def from_json(cls, text: str) -> Event:

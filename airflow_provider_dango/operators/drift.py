@@ -60,7 +60,30 @@ class DangoDriftOperator(BaseOperator):
             self.log.info("Additive schema changes only: baselines advanced, dbt runs")
         else:
             self.log.info("No schema change against the accepted baselines")
+        _audit(project, context.get("run_id"), self.dag_id, self.sources, result)
         return result
+
+
+def _audit(project: Any, run_id: str | None, dag_id: str, sources: list[str], result: dict[str, Any]) -> None:
+    """One audit row per checked source: fail (error) when blocked, warn on additive changes, else pass."""
+    from airflow_provider_dango.audit import record_check_result
+
+    for i, source in enumerate(sources):
+        changes = [c for c in result["changes"] if c["table"].split(".")[0] == f"raw_{source}"]
+        blocked = source in result["blocked_sources"]
+        status, severity = ("fail", "error") if blocked else (("warn", "warn") if changes else ("pass", "info"))
+        details = {"changes": changes, "skipped_models": result["skipped_models"] if blocked else []}
+        record_check_result(
+            project,
+            run_id or "manual",
+            "drift",
+            f"raw_{source}",
+            status,
+            severity,
+            details,
+            dag_id=dag_id,
+            flush_now=i == len(sources) - 1,
+        )
 
 
 class DriftGate:

@@ -44,7 +44,39 @@ class DangoPiiScanOperator(BaseOperator):
             if not s.reason.startswith("not a string column"):
                 self.log.info("PII scan skipped %s%s: %s", s.table, "." + s.column if s.column else "", s.reason)
         emit_governance_event(project, result, self.schedule)
+        _audit(project, context.get("run_id"), self.dag_id, result)
         return result.summary()
+
+
+def _audit(project: Any, run_id: str | None, dag_id: str, result: Any) -> None:
+    """One audit row per finding (masked example only); a new, unacknowledged finding is a warning."""
+    from airflow_provider_dango.audit import record_check_result
+
+    findings = list(result.findings)
+    if not findings:
+        record_check_result(
+            project,
+            run_id or "manual",
+            "pii",
+            ",".join(result.summary().get("schemas", [])) or "*",
+            "pass",
+            "info",
+            {"findings": 0},
+            dag_id=dag_id,
+        )
+    for i, f in enumerate(findings):
+        status = "flag" if f.new and f.status == "detected" else "pass"
+        record_check_result(
+            project,
+            run_id or "manual",
+            f"pii:{f.entity}",
+            f"{f.table}.{f.column}",
+            status,
+            "warn" if status == "flag" else "info",
+            f.as_json(),
+            dag_id=dag_id,
+            flush_now=i == len(findings) - 1,
+        )
 
 
 def pipeline_step(project: Any, schedule: Any, tasks: Any) -> Any:

@@ -104,3 +104,52 @@ def test_emit_accepts_a_dict_and_never_raises(shop_project: Path, monkeypatch, c
     assert result is not None and result.targets == []  # the example project has no webhooks: recorded only
     assert emit(project, {"type": "pii_found"}) is None
     assert "unknown event type 'pii_found'" in caplog.text
+
+
+def test_check_events_in_dango_payload_shape_reach_the_webhook(shop_project: Path, receiver, monkeypatch) -> None:
+    """Drift, PII and monitors hand over Dango-payload dicts (`event`, `metadata`); the router must deliver them."""
+    from airflow_provider_dango.alerts import emit
+    from airflow_provider_dango.config import load_project
+
+    schedules = shop_project / ".dango" / "schedules.yml"
+    schedules.write_text(
+        schedules.read_text().replace(
+            "  webhooks: []", f'  webhooks:\n    - name: ops\n      url: "{receiver.url("/ops")}"'
+        )
+    )
+    monkeypatch.setenv("DANGO_ALERTS_OUTBOX", str(shop_project / "outbox.sqlite"))
+    project = load_project(shop_project)
+    payloads = [
+        {
+            "event": "schema_drift_detected",
+            "category": "governance",
+            "severity": "error",
+            "schedule": "shop_daily",
+            "sources": ["shop"],
+            "error": "breaking drift in raw_shop.orders",
+            "project": "shop",
+            "metadata": {"run_id": "r1", "blocked_sources": ["shop"], "skipped_models": ["fct_orders"]},
+        },
+        {
+            "event": "pii_detected",
+            "category": "governance",
+            "schedule": "shop_daily",
+            "project": "shop",
+            "summary": "PII found in 1 new column/entity pair(s)",
+            "metadata": {"findings": [{"table": "raw_shop.customers", "column": "email", "example": "a***@e***.de"}]},
+        },
+        {
+            "event": "metric_alert",
+            "project": "shop",
+            "severity": "warn",
+            "error": None,
+            "metadata": {"summary": "daily_revenue flagged: -68%", "run_id": "r1", "name": "daily_revenue"},
+        },
+    ]
+    for payload in payloads:
+        result = emit(project, payload)
+        assert result is not None and result.targets == ["ops"], payload["event"]
+    received = [r.json for r in receiver.on("/ops")]
+    assert [r["event"] for r in received] == ["schema_drift_detected", "pii_detected", "metric_alert"]
+    assert received[0]["metadata"]["skipped_models"] == ["fct_orders"]
+    assert "a***@e***.de" in json.dumps(received[1])

@@ -102,9 +102,16 @@ def test_run_fills_every_audit_table(audited_run: dict[str, Any]) -> None:
     assert dbt["currency_is_usd_warn"][0] == "warn" and dbt["currency_is_usd_warn"][2] == "warn"
     assert dbt["fct_orders"][0] == "success" and dbt["fct_orders"][2] == "info"
     checks = _query(
-        project, "SELECT check_name, status FROM dango.dango_audit_check_results WHERE run_id = ? ORDER BY 1", [run_id]
+        project,
+        "SELECT check_name, target, status FROM dango.dango_audit_check_results WHERE run_id = ? ORDER BY 1, 2",
+        [run_id],
     )
-    assert checks == [("drift", "pass"), ("monitor:orders_count", "flag")]
+    # The real schema_drift task (raw_shop) and the stand-in step (raw_shop.orders, the monitor) both recorded.
+    assert checks == [
+        ("drift", "raw_shop", "pass"),
+        ("drift", "raw_shop.orders", "pass"),
+        ("monitor:orders_count", "raw_shop.orders", "flag"),
+    ]
 
 
 def test_views_tell_the_failing_run(audited_run: dict[str, Any]) -> None:
@@ -140,7 +147,7 @@ def test_demo_section_prints_the_run(audited_run: dict[str, Any]) -> None:
     text = console.export_text()
     assert "CRITICAL: look now" in text and "shop_daily" in text
     assert "tests 12 passed, 1 failed, 1 warned" in text and "monitors 1" in text
-    assert "dag_runs: 1," in text and "check_results: 2" in text
+    assert "dag_runs: 1," in text and "check_results: 3" in text
 
 
 PROBE_DAG = """

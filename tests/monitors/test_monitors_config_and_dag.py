@@ -184,7 +184,9 @@ def test_every_sync_dag_has_a_monitors_task_after_dbt(built_shop: Path) -> None:
     task = dag.get_task("monitors")
     upstream = task.upstream_task_ids
     assert upstream and all(t.startswith("dbt") for t in upstream)
-    assert task.trigger_rule == "all_success"  # a failed dbt build must still fail the run
+    # none_failed: runs when drift skipped the models of a blocked source, but a failed dbt build still stops it
+    # (upstream_failed), so the run fails.
+    assert task.trigger_rule == "none_failed"
 
 
 def test_dango_spelling_is_an_alias() -> None:
