@@ -224,13 +224,12 @@ def governance_event(
 
 
 def emit_governance_event(project: DangoProject, result: PiiScanResult, schedule: str | None = None) -> bool:
-    """Send the event through the alert router when it exists (issue 6), else log it. True when there was one."""
+    """Log the event (masked examples only) and send it through the alert router. True when there was one."""
     event = governance_event(project, result, schedule)
     if event is None:
         return False
+    log.warning("dango pii: %s: %s", event["summary"], event["metadata"]["findings"])
     emit = _alerts_emit()
     if emit is not None:
         emit(project, event)
-    else:
-        log.warning("dango pii: %s: %s", event["summary"], event["metadata"]["findings"])
     return True
