@@ -447,31 +447,14 @@ def drift_event(
 
 
 def emit_event(project: DangoProject, event: dict[str, Any] | None) -> None:
-    """Hand the event to the alert router when it is installed; log it otherwise."""
+    """Log the event and hand it to the alert router (which never raises)."""
+    from airflow_provider_dango.alerts import emit
+
     if event is None:
         return
-    emit = _alerts_emit()
-    if emit is None:
-        level = logging.ERROR if event["severity"] == "error" else logging.INFO
-        log.log(level, "dango event %s: %s\n%s", event["event"], event["error"] or event["summary"], event["details"])
-        return
-    try:
-        emit(project, event)
-    except Exception:  # an alert transport failing must not hide the drift verdict itself
-        log.exception("dango: could not emit the %s event", event["event"])
-
-
-def _alerts_emit() -> Any:
-    """`airflow_provider_dango.alerts.emit` once the alerts pillar is installed, else None."""
-    import importlib
-
-    try:
-        module = importlib.import_module("airflow_provider_dango.alerts")
-    except ModuleNotFoundError as exc:
-        if exc.name == "airflow_provider_dango.alerts":
-            return None
-        raise
-    return getattr(module, "emit", None)
+    level = logging.ERROR if event["severity"] == "error" else logging.INFO
+    log.log(level, "dango event %s: %s\n%s", event["event"], event["error"] or event["summary"], event["details"])
+    emit(project, event)
 
 
 _IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

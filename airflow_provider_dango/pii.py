@@ -179,19 +179,6 @@ def read_run(project: DangoProject, run_id: str, full: bool = False) -> PiiScanR
     return result
 
 
-def _alerts_emit() -> Any:
-    """`airflow_provider_dango.alerts.emit` once the alert router exists (issue 6); None until then."""
-    import importlib
-
-    try:
-        module = importlib.import_module("airflow_provider_dango.alerts")
-    except ModuleNotFoundError as exc:
-        if exc.name == "airflow_provider_dango.alerts":
-            return None
-        raise
-    return getattr(module, "emit", None)
-
-
 def governance_event(
     project: DangoProject, result: PiiScanResult, schedule: str | None = None
 ) -> dict[str, Any] | None:
@@ -228,8 +215,8 @@ def emit_governance_event(project: DangoProject, result: PiiScanResult, schedule
     event = governance_event(project, result, schedule)
     if event is None:
         return False
+    from airflow_provider_dango.alerts import emit
+
     log.warning("dango pii: %s: %s", event["summary"], event["metadata"]["findings"])
-    emit = _alerts_emit()
-    if emit is not None:
-        emit(project, event)
+    emit(project, event)
     return True

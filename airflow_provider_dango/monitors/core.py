@@ -409,23 +409,15 @@ def alert_event(result: MonitorResult, project: DangoProject, run_id: str | None
 
 
 def emit_alerts(project: DangoProject, results: list[MonitorResult], run_id: str | None = None) -> int:
-    """Send flagged / trending monitors to the alert router (issue 6) when it exists, else log them."""
-    import importlib
+    """Log flagged / trending / errored monitors and send them to the alert router; returns how many."""
+    from airflow_provider_dango.alerts import emit
 
-    try:
-        emit = getattr(importlib.import_module("airflow_provider_dango.alerts"), "emit", None)
-    except ModuleNotFoundError as exc:
-        if exc.name != "airflow_provider_dango.alerts":
-            raise
-        emit = None
     sent = 0
     for result in results:
         if result.status not in ("flagged", "trending", "error"):
             continue
         event = alert_event(result, project, run_id)
-        if emit is not None:
-            emit(project, event)
-        else:
-            log.warning("dango monitor %s", event["metadata"]["summary"])
+        log.warning("dango monitor %s", event["metadata"]["summary"])
+        emit(project, event)
         sent += 1
     return sent
