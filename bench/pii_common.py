@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +13,7 @@ PACKAGE = REPO / "dbt_packages" / "dango_monitors"
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-
-@contextmanager
-def _quiet_stdout() -> Iterator[None]:
-    sys.stdout.flush()
-    saved = os.dup(1)
-    with open(os.devnull, "w") as null:
-        os.dup2(null.fileno(), 1)
-        try:
-            yield
-        finally:
-            sys.stdout.flush()
-            os.dup2(saved, 1)
-            os.close(saved)
+from airflow_provider_dango.commands.output import silenced_stdout  # noqa: E402  (after the telemetry defaults)
 
 
 class BenchDbt:
@@ -60,7 +45,7 @@ class BenchDbt:
 
     def compile_inline(self, jinja: str) -> str:
         """SQL produced by a dango_monitors macro call (dbt compile --inline)."""
-        with _quiet_stdout():  # dbt prints the compiled SQL even with --quiet
+        with silenced_stdout():  # dbt prints the compiled SQL even with --quiet
             result = self.invoke(["--quiet", "compile", "--inline", jinja])
         return result.result.results[0].node.compiled_code
 

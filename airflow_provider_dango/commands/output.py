@@ -55,3 +55,18 @@ def output_to_file(path: Path) -> Iterator[Console]:
             os.close(saved_out)
             os.close(saved_err)
             terminal.file.flush()
+
+
+@contextmanager
+def silenced_stdout() -> Iterator[None]:
+    """Discard what is written to file descriptor 1 (dbt prints there directly, past sys.stdout)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with open(os.devnull, "w") as null:
+        os.dup2(null.fileno(), 1)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)

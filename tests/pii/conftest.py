@@ -3,33 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from airflow_provider_dango.commands.output import silenced_stdout
 from tests.conftest import REPO, copy_project
 
 PACKAGE = REPO / "dbt_packages" / "dango_monitors"
-
-
-@contextmanager
-def _stdout_to_null() -> Iterator[None]:
-    sys.stdout.flush()
-    saved = os.dup(1)
-    with open(os.devnull, "w") as null:
-        os.dup2(null.fileno(), 1)
-        try:
-            yield
-        finally:
-            sys.stdout.flush()
-            os.dup2(saved, 1)
-            os.close(saved)
 
 
 class MacroProject:
@@ -57,7 +40,7 @@ class MacroProject:
         return result
 
     def compile(self, jinja: str) -> str:
-        with _stdout_to_null():
+        with silenced_stdout():
             result = self.invoke(["--quiet", "compile", "--inline", jinja])
         return result.result.results[0].node.compiled_code
 
