@@ -40,24 +40,47 @@
     regexp_replace({{ v }}, '[^0-9]', '', 'g')
 {%- endmacro %}
 
-{#- Luhn checksum of the digits of `v` (credit cards). -#}
-{% macro pii_luhn_valid(v) -%}
-    {{ return(adapter.dispatch('pii_luhn_valid', 'dango_monitors')(v)) }}
+{#- `body` with `name` bound to the value of `expr`, computed once. Validators run inside CASE branches (only on
+    matched values), where DuckDB does not share repeated subexpressions: a Luhn check that names the number 38 times
+    would convert it 38 times. On DuckDB a one-element list and a lambda evaluate `expr` once; elsewhere the
+    expression is substituted. -#}
+{% macro pii_let(name, expr, body) -%}
+    {{ return(adapter.dispatch('pii_let', 'dango_monitors')(name, expr, body)) }}
 {%- endmacro %}
-{% macro default__pii_luhn_valid(v) -%}
+{% macro default__pii_let(name, expr, body) -%}
+    {{ return(body | replace(name, '(' ~ expr ~ ')')) }}
+{%- endmacro %}
+{% macro duckdb__pii_let(name, expr, body) -%}
+    {{ return('list_transform([' ~ expr ~ '], lambda ' ~ name ~ ': ' ~ body ~ ')[1]') }}
+{%- endmacro %}
+
+{#- The digits of a value that matched the card pattern (only digits, spaces and hyphens): no regex needed. -#}
+{% macro pii_card_digits(v) -%}
+    replace(replace({{ v }}, ' ', ''), '-', '')
+{%- endmacro %}
+
+{#- Luhn checksum of `d`, a string of 13 to 19 digits (credit cards). -#}
+{% macro pii_luhn_valid(d) -%}
+    {{ return(adapter.dispatch('pii_luhn_valid', 'dango_monitors')(d)) }}
+{%- endmacro %}
+{% macro default__pii_luhn_valid(d) -%}
     {#- Portable form: one term per position from the right (cards have at most 19 digits). -#}
-    {%- set d = 'reverse(' ~ dango_monitors.pii_digits(v) ~ ')' -%}
     ((
     {%- for i in range(1, 20) %}
-        {%- set digit = 'cast(coalesce(nullif(substr(' ~ d ~ ', ' ~ i ~ ', 1), \'\'), \'0\') as integer)' %}
+        {%- set digit = 'cast(coalesce(nullif(substr(reverse(' ~ d ~ '), ' ~ i ~ ', 1), \'\'), \'0\') as integer)' %}
         {%- if i % 2 == 0 %} + ({{ digit }} * 2 - case when {{ digit }} > 4 then 9 else 0 end)
         {%- else %} + {{ digit }}{% endif %}
     {%- endfor %}) % 10 = 0)
 {%- endmacro %}
-{% macro duckdb__pii_luhn_valid(v) -%}
-    (list_sum(list_transform(string_split(reverse({{ dango_monitors.pii_digits(v) }}), ''),
-        lambda x, i: case when i % 2 = 0 then cast(x as integer) * 2 - case when cast(x as integer) > 4 then 9 else 0 end
-                          else cast(x as integer) end)) % 10 = 0)
+{% macro duckdb__pii_luhn_valid(d) -%}
+    {#- Integer arithmetic on the number itself (19 digits fit an unsigned 64-bit integer), converted once: about
+        three times faster than splitting the string into a list of digits. -#}
+    {%- set ns = namespace(terms=[]) -%}
+    {%- for i in range(19) %}
+        {%- set digit = '(pii_n // ' ~ (10 ** i) ~ ' % 10)' %}
+        {%- do ns.terms.append((digit ~ ' * 2 - ' ~ digit ~ ' // 5 * 9') if i % 2 == 1 else digit) -%}
+    {%- endfor %}
+    {{- return(dango_monitors.pii_let('pii_n', 'cast(' ~ d ~ ' as ubigint)', '((' ~ ns.terms | join(' + ') ~ ') % 10 = 0)')) }}
 {%- endmacro %}
 
 {#- IBAN: the length registered for its country (ISO 13616) and the mod-97 check. -#}
@@ -107,16 +130,26 @@
      and {{ dango_monitors.pii_mod97(dango_monitors.pii_iban_digits(s), 'decimal(38, 0)') }} = 1)
 {%- endmacro %}
 {% macro duckdb__pii_iban_valid(v) -%}
-    {%- set s = "upper(replace(" ~ v ~ ", ' ', ''))" -%}
-    (case when {{ dango_monitors.pii_iban_length_ok(s) }}
-          then {{ dango_monitors.pii_mod97(dango_monitors.pii_iban_digits(s), 'hugeint') }} = 1 else false end)
+    {#- The pattern only matches upper case. Most IBANs carry letters only in the country code: those take a fast
+        path (the country's two letters as numbers, then mod 97 of two unsigned 64-bit halves); when the BBAN has
+        letters too, the cast fails and the general form (every letter replaced) decides. -#}
+    {%- set d = "substr(pii_s, 5) || cast(ascii(left(pii_s, 1)) - 55 as varchar) || cast(ascii(substr(pii_s, 2, 1)) - 55 as varchar) || substr(pii_s, 3, 2)" -%}
+    {%- set fast = "(try_cast(left(pii_d, length(pii_d) - 17) as ubigint) % 97 * " ~ ((10 ** 17) % 97) ~ " + try_cast(right(pii_d, 17) as ubigint) % 97) % 97" -%}
+    {%- set body -%}
+        case when {{ dango_monitors.pii_iban_length_ok('pii_s') }}
+             then coalesce({{ dango_monitors.pii_let('pii_d', d, fast) }},
+                           {{ dango_monitors.pii_mod97(dango_monitors.pii_iban_digits('pii_s'), 'hugeint') }}) = 1
+             else false end
+    {%- endset -%}
+    {{- return(dango_monitors.pii_let('pii_s', "replace(" ~ v ~ ", ' ', '')", body)) }}
 {%- endmacro %}
 
-{#- US SSN: area 000, 666 and 900-999, group 00, serial 0000 and well-known fake numbers are invalid. -#}
+{#- US SSN: area 000, 666 and 900-999, group 00, serial 0000 and well-known fake numbers are invalid. `v` matched
+    `[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}`, so the parts sit at fixed positions. -#}
 {% macro pii_ssn_valid(v) -%}
-    {%- set d = dango_monitors.pii_digits(v) -%}
-    (substr({{ d }}, 1, 3) not in ('000', '666') and substr({{ d }}, 1, 1) <> '9' and substr({{ d }}, 4, 2) <> '00'
-     and substr({{ d }}, 6, 4) <> '0000' and {{ d }} not in ('078051120', '219099999', '123456789'))
+    (substr({{ v }}, 1, 3) not in ('000', '666') and left({{ v }}, 1) <> '9' and substr({{ v }}, 5, 2) <> '00'
+     and substr({{ v }}, 8, 4) <> '0000'
+     and substr({{ v }}, 1, 3) || substr({{ v }}, 5, 2) || substr({{ v }}, 8, 4) not in ('078051120', '219099999', '123456789'))
 {%- endmacro %}
 
 {#- IPv4: four octets 0-255 without leading zeros; values whose octets are all below 32 look like version
@@ -129,9 +162,9 @@
 {%- endmacro %}
 {% macro duckdb__pii_ip_valid(v) -%}
     (case when contains({{ v }}, '.') then
-        list_bool_and(list_transform(string_split({{ v }}, '.'),
-            lambda o: cast(o as integer) <= 255 and (o = '0' or left(o, 1) <> '0')))
-        and list_max(list_transform(string_split({{ v }}, '.'), lambda o: cast(o as integer))) >= 32
+        {{ dango_monitors.pii_let('pii_o', "list_transform(string_split(" ~ v ~ ", '.'), lambda o: cast(o as integer))",
+            "list_bool_and(list_transform(pii_o, lambda o: o <= 255)) and list_max(pii_o) >= 32") }}
+        and not regexp_matches({{ v }}, '(^|[.])0[0-9]')
      else
         (not contains({{ v }}, ':::'))
         and case when contains({{ v }}, '::') then len(string_split({{ v }}, '::')) = 2 and len(string_split({{ v }}, ':')) <= 9
@@ -143,13 +176,18 @@
     number with its trunk prefix (0 then a non-zero digit, 9-11 digits: 0638571821); other bare digit strings are ids.
     Dates, IPv4 addresses, SSN-shaped values and plain decimals are not phone numbers. -#}
 {% macro pii_phone_valid(v) -%}
-    {%- set p = "regexp_replace(" ~ v ~ ", ' ?(x|ext\\.?|#) ?[0-9]{1,6}$', '')" -%}
-    {#- A CASE so each test only runs on the values that passed the previous ones. -#}
-    (case when length({{ dango_monitors.pii_digits(p) }}) not between 7 and 15 then false
-          when not (left({{ v }}, 1) in ('+', '(') or {{ dango_monitors.pii_contains_match(p, '[ ./()-]') }}
+    {#- `v` matched the phone pattern: digits, the separators ` ()./-`, a leading `+` or `(` and maybe an extension.
+        The extension is only cut when there can be one; digits are counted and separators found with small regexes
+        (measured 3-4 times faster than stripping the non-digits and comparing lengths); the date / IP / SSN /
+        decimal test only runs on values with `.`, `/` or `-`. A CASE runs each test only on the values that passed
+        the previous ones. -#}
+    {%- set p = "(case when contains(" ~ v ~ ", 'x') or contains(" ~ v ~ ", '#') then regexp_replace(" ~ v ~ ", ' ?(x|ext\\.?|#) ?[0-9]{1,6}$', '') else " ~ v ~ " end)" -%}
+    (case when not {{ dango_monitors.pii_full_match(p, '[^0-9]*(?:[0-9][^0-9]*){7,15}') }} then false
+          when not ({{ dango_monitors.pii_contains_match(p, '[^0-9]') }}
                     or {{ dango_monitors.pii_full_match(p, '0[1-9][0-9]{7,9}') }}) then false
           when length(replace({{ v }}, '(', '')) <> length(replace({{ v }}, ')', '')) then false
-          when {{ dango_monitors.pii_full_match(p, '[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{2,4}|[0-9]{1,3}([.][0-9]{1,3}){3}|[0-9]{3}-[0-9]{2}-[0-9]{4}|-?[0-9]+[.,][0-9]+') }} then false
+          when (contains({{ p }}, '.') or contains({{ p }}, '/') or contains({{ p }}, '-'))
+               and {{ dango_monitors.pii_full_match(p, '[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{2,4}|[0-9]{1,3}([.][0-9]{1,3}){3}|[0-9]{3}-[0-9]{2}-[0-9]{4}|-?[0-9]+[.,][0-9]+') }} then false
           else true end)
 {%- endmacro %}
 

@@ -70,21 +70,6 @@
 {% macro default__pii_materialized() -%}{%- endmacro %}
 {% macro duckdb__pii_materialized() -%} materialized {%- endmacro %}
 
-{#- Long format: one row per non-null (column, value) of the sample, so each detector is written once per entity
-    however many columns the table has (the query stays small and quick to plan). -#}
-{% macro pii_unpivot(source, aliases) -%}
-    {{ return(adapter.dispatch('pii_unpivot', 'dango_monitors')(source, aliases)) }}
-{%- endmacro %}
-{% macro default__pii_unpivot(source, aliases) -%}
-    {%- for a in aliases %}
-    select '{{ a }}' as col, {{ a }} as v from {{ source }} where {{ a }} is not null
-    {%- if not loop.last %} union all{% endif %}
-    {%- endfor %}
-{%- endmacro %}
-{% macro duckdb__pii_unpivot(source, aliases) -%}
-    select col, v from {{ source }} unpivot (v for col in ({{ aliases | join(', ') }}))
-{%- endmacro %}
-
 {#- The verdict query for one relation.
     relation: a dbt Relation (or quoted name); table_label: 'schema.table' as reported; columns: string column names;
     row_count: rows in the table (none for views); overrides: relation of dango_pii_overrides or none. -#}
@@ -107,38 +92,50 @@
 with sampled as (
     {{ dango_monitors.pii_sample_from(relation, select_list | join(', '), full, sample_rows, seed, row_count) }}
 ),
-long_values as (
-    {{ dango_monitors.pii_unpivot('sampled', aliases) }}
-),
 flags as (
+    {#- Wide: one detector expression per (column, entity), each on its own column's values. DuckDB then runs a
+        validator over vectors of one column whose values mostly match, not over a long (column, value) stream where
+        one row in twenty does (measured 2x slower on a full scan). -#}
     select
-        col,
-        v
-    {%- for e in entities %}{% set j = loop.index0 %}
-        , case when {{ dango_monitors.pii_render(e.prefilter, 'v') }} and {{ dango_monitors.pii_full_match('v', e.pattern) }}
-               then case when {{ dango_monitors.pii_render(e.validator, 'v') }} then 2 else 1 end else 0 end as f{{ j }}
+    {%- for a in aliases %}{% set i = loop.index0 %}
+        {{ a }}
+        {%- for e in entities %}{% set j = loop.index0 %}
+        , case when {{ dango_monitors.pii_render(e.prefilter, a) }} and {{ dango_monitors.pii_full_match(a, e.pattern) }}
+               then case when {{ dango_monitors.pii_render(e.validator, a) }} then 2 else 1 end else 0 end as f{{ j }}_{{ i }}
         {%- if e.contains_pattern %}
-        , case when {{ dango_monitors.pii_render(e.contains_prefilter, 'v') }} and {{ dango_monitors.pii_contains_match('v', e.contains_pattern) }}
-               then 1 else 0 end as k{{ j }}
+        , case when {{ dango_monitors.pii_render(e.contains_prefilter, a) }} and {{ dango_monitors.pii_contains_match(a, e.contains_pattern) }}
+               then 1 else 0 end as k{{ j }}_{{ i }}
         {%- endif %}
+        {%- endfor %}{{ ',' if not loop.last }}
     {%- endfor %}
-    from long_values
+    from sampled
 ),
-agg as (
+wide_agg as (
     select
-        col,
-        count(*) as non_null
-    {%- for e in entities %}{% set j = loop.index0 %}
-        , sum(case when f{{ j }} >= 1 then 1 else 0 end) as s{{ j }}
-        , sum(case when f{{ j }} = 2 then 1 else 0 end) as v{{ j }}
-        , min(case when f{{ j }} = 2 then v end) as x{{ j }}
+    {%- for a in aliases %}{% set i = loop.index0 %}
+        count({{ a }}) as n_{{ i }}
+        {%- for e in entities %}{% set j = loop.index0 %}
+        , count(case when f{{ j }}_{{ i }} >= 1 then 1 end) as s{{ j }}_{{ i }}
+        , count(case when f{{ j }}_{{ i }} = 2 then 1 end) as v{{ j }}_{{ i }}
+        , min(case when f{{ j }}_{{ i }} = 2 then {{ a }} end) as x{{ j }}_{{ i }}
         {%- if e.contains_pattern %}
-        , sum(k{{ j }}) as h{{ j }}
-        , min(case when k{{ j }} = 1 then v end) as y{{ j }}
+        , count(case when k{{ j }}_{{ i }} = 1 then 1 end) as h{{ j }}_{{ i }}
+        , min(case when k{{ j }}_{{ i }} = 1 then {{ a }} end) as y{{ j }}_{{ i }}
         {%- endif %}
+        {%- endfor %}{{ ',' if not loop.last }}
     {%- endfor %}
     from flags
-    group by col
+),
+agg as (
+    {#- Back to one row per column (the verdict below reads per-column rows). -#}
+    {%- for a in aliases %}{% set i = loop.index0 %}
+    select '{{ a }}' as col, n_{{ i }} as non_null
+        {%- for e in entities %}{% set j = loop.index0 %}, s{{ j }}_{{ i }} as s{{ j }}, v{{ j }}_{{ i }} as v{{ j }}, x{{ j }}_{{ i }} as x{{ j }}
+        {%- if e.contains_pattern %}, h{{ j }}_{{ i }} as h{{ j }}, y{{ j }}_{{ i }} as y{{ j }}{% endif %}
+        {%- endfor %}
+    from wide_agg
+    {%- if not loop.last %} union all{% endif %}
+    {%- endfor %}
 ),
 scanned_columns as (
     {#- Every scanned column, with its name and one column-name hint per entity; absent from agg = only NULLs. -#}
