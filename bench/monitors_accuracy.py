@@ -158,8 +158,9 @@ def ours(specs: list[dict], values: np.ndarray, grain: str, workdir: Path) -> di
     if os.environ.get("BENCH_DEBUG"):
         with duckdb.connect(str(warehouse)) as con:
             for r in con.execute(
-                "SELECT monitor, dimension_value, round(value), round(baseline), round(change_pct, 1), round(score, 2), "
-                "round(scale, 1), n_train FROM bench.verdicts WHERE series_status = 'flagged' ORDER BY 1"
+                "SELECT monitor, dimension_value, round(value), round(baseline), round(change_pct, 1), "
+                "round(score, 2), round(scale, 1), n_train FROM bench.verdicts WHERE series_status = 'flagged' "
+                "ORDER BY 1"
             ).fetchall():
                 print("flagged series:", r)
     for mid, rs in by.items():
