@@ -44,6 +44,7 @@ ENTITIES = [
     "IP_ADDRESS",
     "PERSON",
     "DATE_OF_BIRTH",
+    "STREET_ADDRESS",
 ]
 PREVALENCES = [0.6, 0.8, 0.95, 1.0]
 REGIONS = ["US", "DE", "FR", "GB", "IT", "ES", "NL", "JP", "BR", "IN", "AU", "PL"]
@@ -177,13 +178,19 @@ class Corpus:
             self.add(r.choice(["first_name", "customer_name"]), "PERSON", f.first_name, r.choice(PREVALENCES))
             self.add(r.choice(["last_name", "full_name"]), "PERSON", f.name, r.choice(PREVALENCES))
             self.add(r.choice(["dob", "birth_date"]), "DATE_OF_BIRTH", self.dob, r.choice(PREVALENCES))
+            self.add(
+                r.choice(["address", "street", "shipping_address", "address_line1"]),
+                "STREET_ADDRESS",
+                f.street_address if r.random() < 0.6 else f.address,
+                r.choice(PREVALENCES),
+            )
         for p in PREVALENCES:
             self.add(r.choice(["value", "ref", "contact"]), "PHONE_NUMBER", self.phone, p)
             self.add(r.choice(["card_number", "pan", "field", "payment_ref"]), "CREDIT_CARD", self.card, p)
             self.add(r.choice(["iban", "account", "field"]), "IBAN_CODE", self.iban, p)
             self.add(r.choice(["ssn", "tax_ref", "field"]), "US_SSN", self.fakers["en_US"].ssn, p)
             self.add(r.choice(["ip", "client", "field", "source_addr"]), "IP_ADDRESS", self.ip, p)
-            self.add(r.choice(["email", "login", "field"]), "EMAIL_ADDRESS", self.fakers["en_US"].free_email, p)
+            self.add(r.choice(["email_address", "login", "field"]), "EMAIL_ADDRESS", self.fakers["en_US"].free_email, p)
         for _ in range(3):
             self.add(r.choice(["notes", "comment", "message"]), "EMAIL_ADDRESS", self.text_with_email)
         # Hard negatives (label None), several of each.
@@ -213,6 +220,9 @@ class Corpus:
             ("zip", lambda: self.fake().postcode()),
             ("username", lambda: self.fakers["en_US"].user_name()),
             ("checksum", lambda: self.fakers["en_US"].md5()),
+            ("address_type", lambda: r.choice(["Home", "Work", "Billing", "Shipping"])),
+            ("address_id", self.numeric_id),
+            ("delivery_note", lambda: f"{r.randint(1, 12)} {r.choice(['boxes', 'parcels', 'pallets'])}"),
         ]
         for base, gen in negatives:
             for _ in range(2):
@@ -317,12 +327,14 @@ def main() -> int:
                     [table],
                 ).fetchall()
             ]
-            sql = dbt.verdict_sql("dango_rule", table, cols, full=True, row_count=None)
+            # Every entity on every column: Dango has no column-name gate.
+            sql = dbt.verdict_sql("dango_rule", table, cols, full=True, row_count=None, skip_unhinted=False)
             for column, entity, _mode, matches, prevalence in con.execute(
                 f"SELECT column_name, entity, match_mode, matches, prevalence FROM ({sql})"
             ).fetchall():
-                # Dango has no DATE_OF_BIRTH; Presidio finds entities inside text too, so both modes count.
-                if entity == "DATE_OF_BIRTH" or not matches:
+                # Dango has no DATE_OF_BIRTH or STREET_ADDRESS; Presidio finds entities inside text too, so both
+                # modes count.
+                if entity in ("DATE_OF_BIRTH", "STREET_ADDRESS") or not matches:
                     continue
                 if entity != "PERSON" or prevalence >= 0.3:
                     dango.add((f"corpus.{table}", column, entity))

@@ -49,11 +49,13 @@ class BenchDbt:
             result = self.invoke(["--quiet", "compile", "--inline", jinja])
         return result.result.results[0].node.compiled_code
 
-    def verdict_sql(self, schema: str, table: str, columns: list[str], full: bool, row_count: int | None) -> str:
+    def verdict_sql(
+        self, schema: str, table: str, columns: list[str], full: bool, row_count: int | None, skip_unhinted: bool = True
+    ) -> str:
         rel = f'"{schema}"."{table}"'
         cols = "[" + ", ".join(repr(c) for c in columns) + "]"
         rc = "none" if row_count is None else str(row_count)
         return self.compile_inline(
             f"{{{{ dango_monitors.pii_verdict_sql('{rel}', '{schema}.{table}', {cols}, full={str(full).lower()}, "
-            f"row_count={rc}) }}}}"
+            f"row_count={rc}, skip_unhinted={str(skip_unhinted).lower()}) }}}}"
         )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import tempfile
@@ -71,11 +72,23 @@ def timed(con: duckdb.DuckDBPyConnection, sql: str, runs: int) -> list[float]:
     return out
 
 
+def hinted(entity: dict, column: str) -> bool:
+    """The package's column-name hint (pii_column_hint) for this table's columns."""
+    col = column.lower()
+    if entity.get("hint_exclude") and re.search(entity["hint_exclude"], col):
+        return False
+    return bool(re.search(entity["hint"], col))
+
+
 def floor_sql(entities: list[dict], table: str) -> str:
-    """The hand-written query: per column and entity, count prefilter + full regex match; emails inside text."""
+    """The hand-written query: per column and entity, count prefilter + full regex match; emails inside text.
+
+    Like the scan, it looks for hint-only entities (names, birth dates, addresses) only in columns named for them."""
     parts = []
     for col in COLUMNS:
         for e in entities:
+            if e["hint_required"] and not hinted(e, col):
+                continue
             pre = e["prefilter"].replace("{v}", col)
             pattern = e["pattern"].replace("'", "''")
             parts.append(f"count_if({pre} AND regexp_full_match({col}, '{pattern}'))")

@@ -42,6 +42,18 @@ VALID = {
     ],
     "PERSON": ["Anna", "Zoé-Claude Carlier", "Ludwig van Beethoven", "山本 浩", "O'Neil"],
     "DATE_OF_BIRTH": ["1984-03-17", "17.03.1984", "03/17/1984"],
+    "STREET_ADDRESS": [
+        "141 Hodges Mountains",
+        "17066 Heather Grove Apt. 915",
+        "8, rue Jeanne Henry",
+        "rue de Gomes",
+        "Jens-Drubin-Straße 47-26",
+        "Via Elisa, 991 Appartamento 84",
+        "al. Leśna 74/39",
+        "97 Lynda Bridge\nSmithbury\nW88 6FJ",
+        "Sarastraat 9\n5907JO\nHasselt",
+        "埼玉県東久留米市松が谷8丁目23番5号",
+    ],
 }
 INVALID = {
     "EMAIL_ADDRESS": ["please email us", "anna@", "@example.com", "a..b@example.com", "anna@example"],
@@ -70,6 +82,8 @@ INVALID = {
     "IP_ADDRESS": ["256.1.1.1", "1.2.3.4", "10.2.15.3", "01.2.3.400", "12:30:45", "aa:bb:cc:dd:ee:ff", "1:2:3"],
     "PERSON": ["completed", "ABC-123", "anna", "Room 12"],
     "DATE_OF_BIRTH": ["2099-01-01", "1850-05-05", "1984-13-45", "17.03.84"],
+    # Only looked for in columns named like addresses, where these are the values that must not count.
+    "STREET_ADDRESS": ["Home", "Billing", "12345", "n/a", "192.168.1.20", "anna@example.com", "Version 2.1", "true"],
 }
 
 
@@ -124,3 +138,21 @@ def test_masks_never_leak_the_value(macros, entity: str) -> None:
         # At most a few characters survive (a first letter, a country prefix, the last four digits of a card).
         assert _longest_common_run(raw, masked) <= 5, (raw, masked)
         assert len(raw) < 6 or raw not in masked
+
+
+def test_hint_only_entities_are_judged_only_in_columns_named_for_them(macros) -> None:
+    """Addresses count in `shipping_address`, not in `email_address` or in a column of parcel counts."""
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE orders AS SELECT "
+        "['141 Hodges Mountains', 'Thomstraat 7', '8, rue Jeanne Henry'][1 + i % 3] AS shipping_address, "
+        "'user' || i || '@example.com' AS email_address, "
+        "(1 + i % 9) || ' boxes' AS delivery_note "
+        "FROM range(300) t(i)"
+    )
+    sql = macros.compile(
+        "{{ dango_monitors.pii_verdict_sql('orders', 'main.orders', "
+        "['shipping_address', 'email_address', 'delivery_note'], row_count=300) }}"
+    )
+    flagged = {(r[0], r[1]) for r in con.execute(f"SELECT column_name, entity FROM ({sql}) WHERE flagged").fetchall()}
+    assert flagged == {("shipping_address", "STREET_ADDRESS"), ("email_address", "EMAIL_ADDRESS")}

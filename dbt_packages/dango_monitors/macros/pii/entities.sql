@@ -4,8 +4,9 @@
       validator  SQL run only on values that matched the pattern
       mask       SQL giving the masked example stored in findings (never the raw value)
       hint       regex over the lower-cased column name (column-name hint: raises confidence, never flags alone)
-      hint_required  the entity is only reported in columns whose name hints at it (names and birth dates look
-                     like ordinary words and dates elsewhere)
+      hint_exclude   optional regex: column names that match `hint` but are something else (email_address)
+      hint_required  the entity is only looked for, and reported, in columns whose name hints at it (names, birth
+                     dates and street addresses look like ordinary words, dates and labels elsewhere)
       min_valid_ratio  share of pattern matches that must also validate (random SSN-shaped order numbers validate
                        about 89% of the time, real SSNs 100%; phone numbers only 50%, since a bare national number
                        that fails is ambiguous rather than invalid)
@@ -18,6 +19,16 @@
 {% macro default__pii_entities() -%}
     {%- set email_re = "[A-Za-z0-9][A-Za-z0-9._%+'-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\\.[A-Za-z]{2,24}" -%}
     {%- set name_part = "[\\p{Lu}\\p{Lo}][\\p{L}\\p{M}'’.-]*" -%}
+    {#- Street lines: a house number before or after one to seven words ("141 Hodges Mountains", "8, rue Jeanne
+        Henry", "Jens-Drubin-Straße 47-26", "Via Elisa, 991 Appartamento 84", "al. Leśna 74/39"), or a street type
+        and words without a number ("rue de Gomes"), a Japanese chome address ("...1丁目8番10号"), an optional unit ("Apt. 915") and up to three more parts after
+        commas or line breaks (postcode, city). Only looked for in columns named like addresses. -#}
+    {%- set addr_word = "[\\p{L}][\\p{L}\\p{M}'’.-]*" -%}
+    {%- set addr_num = "[0-9]{1,6}[A-Za-z]?(?:[-/][0-9]{1,4}[A-Za-z]?)?" -%}
+    {%- set addr_street = addr_word ~ "(?: " ~ addr_word ~ "){0,6}" -%}
+    {%- set addr_unit = "(?: (?:" ~ addr_word ~ " )?#?[0-9]{1,5}[A-Za-z]?)?" -%}
+    {%- set addr_jp = "\\p{Han}[\\p{Han}\\p{Hiragana}\\p{Katakana}ー]*[0-9]{1,3}丁目[0-9]{1,4}番(?:地)?(?:[0-9]{1,4}号)?(?: [^\\n]{1,40})?" -%}
+    {%- set addr_type = "(?i:rue|avenue|boulevard|chemin|allée|impasse|place|quai|route|via|viale|piazza|calle|avenida|plaza|paseo|camino|carrer|rua|praça|ulica|aleja|al\\.)" -%}
     {{ return([
         {
             'name': 'EMAIL_ADDRESS',
@@ -100,6 +111,17 @@
             'hint': '(^|_)(dob|birth_?date|date_?of_?birth|birthday|born(_on)?|geburtsdatum|bday)(_|$)',
             'hint_required': true,
             'min_valid_ratio': 0.9,
+        },
+        {
+            'name': 'STREET_ADDRESS',
+            'prefilter': "length({v}) between 5 and 200",
+            'pattern': "(?:" ~ addr_num ~ ",? " ~ addr_street ~ addr_unit ~ "|" ~ addr_street ~ ",? " ~ addr_num ~ addr_unit ~ "|" ~ addr_type ~ " " ~ addr_street ~ "|" ~ addr_jp ~ ") ?(?:(?:\\n|, ?)[^\\n]{1,80}){0,3} ?",
+            'validator': "true",
+            'mask': "left({v}, 1) || '*** ****'",
+            'hint': '(^|_)(address|street|street_?address|address_?line_?[123]?|addr_?line_?[123]?|strasse|adresse|direccion|indirizzo|endereco|adres)(_?[123])?(_|$)',
+            'hint_exclude': '(e_?mail|ip|ipv[46]|mac|web|url|remote|host|server|client|wallet|contract|memory|bitcoin|btc|eth)_?(address|addr)',
+            'hint_required': true,
+            'min_valid_ratio': 0.0,
         },
     ]) }}
 {%- endmacro %}
