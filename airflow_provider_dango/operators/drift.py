@@ -1,4 +1,5 @@
-"""The drift task of every sync DAG (between sync and dbt) and the gate that skips dbt behind a broken source.
+"""The drift task of every sync DAG (between sync and dbt) and of every `type: dbt` DAG whose models read dango
+sources (first), and the gate that skips dbt behind a broken source.
 
 `DangoDriftOperator` calls `airflow_provider_dango.drift.run_drift_step` and returns its verdict via XCom.
 Every Cosmos dbt task of a model that reads (directly or through other models) one of the schedule's sources gets a
@@ -121,24 +122,30 @@ def _model_name(task_id: str, group_id: str) -> str | None:
     return None
 
 
-def gate_dbt_tasks(project: Any, dbt: Any, drift_task_id: str) -> int:
-    """Attach a DriftGate to every task of the dbt group whose model reads a source; returns how many."""
+def _sources_per_task(project: Any, dbt: Any) -> dict[Any, set[str]]:
+    """Each task of a Cosmos dbt group -> the sources its model reads (directly or through other models)."""
     from airflow_provider_dango.cosmos_glue import load_manifest_cached
     from airflow_provider_dango.drift import model_sources, schema_sources
 
     if dbt is None or not hasattr(dbt, "children") or not project.manifest_path.exists():
-        return 0
+        return {}
     manifest = load_manifest_cached(project)
     reads = model_sources(manifest, schema_sources(project, manifest))
     group_id = getattr(dbt, "group_id", "dbt")
-    gated = 0
+    found = {}
     for task in _iter_tasks(dbt):
-        model = _model_name(task.task_id, group_id)
-        sources = reads.get(model or "", set())
+        sources = reads.get(_model_name(task.task_id, group_id) or "", set())
         if sources:
-            task._pre_execute_hook = DriftGate(drift_task_id, sources)
-            gated += 1
-    return gated
+            found[task] = sources
+    return found
+
+
+def gate_dbt_tasks(project: Any, dbt: Any, drift_task_id: str) -> int:
+    """Attach a DriftGate to every task of the dbt group whose model reads a source; returns how many."""
+    per_task = _sources_per_task(project, dbt)
+    for task, sources in per_task.items():
+        task._pre_execute_hook = DriftGate(drift_task_id, sources)
+    return len(per_task)
 
 
 def _iter_tasks(group: Any) -> list[Any]:
@@ -152,17 +159,24 @@ def _iter_tasks(group: Any) -> list[Any]:
 
 
 def pipeline_step(project: Any, schedule: Any, tasks: Any) -> Any:
-    """A drift task between sync and dbt in every DAG that syncs; dbt behind a blocked source is skipped."""
+    """A drift task before dbt: between sync and dbt in every DAG that syncs, and first in a `type: dbt` DAG whose
+    models read dango sources (a breaking change found by a sync DAG must not be built over by a dbt-only DAG).
+    Either way, dbt tasks behind a blocked source are skipped."""
     from airflow_provider_dango.dag_factory import PipelineStep
 
-    if not tasks.syncs:
-        return None
+    if tasks.syncs:
+        sources = list(schedule.sources)
+    else:
+        read = set().union(*_sources_per_task(project, tasks.dbt).values())
+        sources = sorted(read & set(project.sources))
+        if not sources:
+            return None
     drift = DangoDriftOperator(
         task_id=DRIFT_TASK_ID,
         project_dir=str(project.root),
-        sources=list(schedule.sources),
+        sources=sources,
         schedule_name=schedule.name,
-        doc_md="Schema drift: compares the synced sources' columns with their accepted baselines. Breaking changes "
+        doc_md="Schema drift: compares the sources' columns with their accepted baselines. Breaking changes "
         "skip the dbt models downstream of that source until `dango drift accept <source>`.",
     )
     gate_dbt_tasks(project, tasks.dbt, DRIFT_TASK_ID)

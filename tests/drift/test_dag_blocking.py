@@ -96,3 +96,41 @@ def test_breaking_drift_skips_only_downstream_models_until_accepted(
     assert str(after.state) == "success", states
     assert _xcom(after, "schema_drift")["blocked_sources"] == []
     assert all(v == "success" for k, v in states.items() if k.startswith("dbt.")), states
+
+
+def test_dbt_only_schedule_is_gated_by_drift_too(
+    airflow_db: Path, two_sources: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `type: dbt` DAG does not build over a breaking change that a sync DAG found and nobody accepted."""
+    from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.dag_factory import build_dags
+    from airflow_provider_dango.drift import check
+    from airflow_provider_dango.sync import run_sync
+    from tests.drift.conftest import SCHEDULES_YML
+
+    (two_sources / ".dango" / "schedules.yml").write_text(
+        SCHEDULES_YML + "  - name: models_only\n    type: dbt\n    cron: every_hour\n    dbt_command: dbt run\n"
+        "    retries: 0\n",
+        encoding="utf-8",
+    )
+    shutil.copy(REPO / "dags" / "dango_dags.py", airflow_db / "dags" / "dango_dags.py")
+    monkeypatch.setenv("DANGO_PROJECT_DIR", str(two_sources))
+    project = load_project(two_sources)
+    dag = build_dags(two_sources)["dango_models_only"]
+    drift = dag.get_task("schema_drift")
+    assert drift.sources == ["crm", "shop"]  # the sources its models read
+    assert not drift.upstream_task_ids
+    orders_task = next(t for t in dag.task_ids if t.startswith("dbt.stg_orders"))
+    accounts_task = next(t for t in dag.task_ids if t.startswith("dbt.stg_accounts"))
+    assert {orders_task, accounts_task} <= {t.task_id for t in drift.downstream_list}
+
+    for source in ("shop", "crm"):
+        run_sync(project, source)
+    check(project, ["shop", "crm"])  # baselines, as the sync DAG's first run stores them
+    sql(project.warehouse_path, "ALTER TABLE raw_shop.orders ALTER COLUMN customer_id TYPE INTEGER")
+
+    run = dag.test()
+    states = _states(run)
+    assert _xcom(run, "schema_drift")["blocked_sources"] == ["shop"]
+    assert states[accounts_task] == "success", states
+    assert states[orders_task] == "skipped", states
