@@ -9,6 +9,8 @@ through dbt (`drift_check` / `drift_accept`) and reads the rows it wrote to `dan
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 import re
 import uuid
@@ -178,7 +180,6 @@ def new_run_id(prefix: str = "cli") -> str:
 
 
 def _run_macro(project: DangoProject, macro: str, args: dict[str, Any]) -> None:
-    import json
 
     from airflow_provider_dango.dbt import DbtCommandError, run_dbt
 
@@ -218,9 +219,6 @@ def _duckdb_profile(project: DangoProject) -> bool:
 def _statements_key(project: DangoProject, scope: dict[str, Any]) -> str | None:
     """What the compiled statements depend on: the installed package's macros, the project's dbt_project.yml (vars),
     the scope. None when the package is not installed where dbt puts it (then dbt runs the macro itself)."""
-    import hashlib
-    import json
-
     package = project.dbt_project_dir / "dbt_packages" / "dango_monitors"
     if not (package / "macros").is_dir():
         return None
@@ -237,7 +235,6 @@ def check_statements(project: DangoProject, scope: dict[str, Any]) -> list[str] 
     The run id is the placeholder RUN_ID_TOKEN. None when they cannot be compiled (dbt then runs the macro)."""
     import contextlib
     import io
-    import json
 
     from airflow_provider_dango.dbt import DbtCommandError, run_dbt
 
@@ -427,9 +424,12 @@ def drift_event(
             f"breaking schema drift in {', '.join(report.blocked_sources)}: dbt skipped "
             f"{len(skipped_models)} downstream model(s); accept with {accept_cmd}"
         )
+    changes = json.dumps([c.as_json() for c in report.changes], sort_keys=True, default=str)
     return {
         "event": "schema_drift_detected",
         "category": "governance",
+        # The same unaccepted change seen again is a duplicate; different changes to the same sources are not.
+        "key": f"drift:{','.join(sorted(sources))}:" + hashlib.sha256(changes.encode()).hexdigest()[:16],
         "severity": "error" if breaking else "info",
         "schedule": schedule,
         "sources": sources,

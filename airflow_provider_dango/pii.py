@@ -8,6 +8,7 @@ SQL verdict and the dbt test see the same decisions), runs `dango_monitors.pii_s
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -186,9 +187,12 @@ def governance_event(
     new = result.new_findings
     if not new:
         return None
+    pairs = ",".join(sorted(f"{f.table}.{f.column}:{f.entity}:{f.match_mode}" for f in new))
     return {
         "event": "pii_detected",
         "category": "governance",
+        # New findings are the subject: a later run with other new findings is a new alert, not a duplicate.
+        "key": "pii:" + hashlib.sha256(pairs.encode()).hexdigest()[:16],
         "schedule": schedule,
         "project": project.settings.project.name,
         "run_id": result.run_id,

@@ -390,16 +390,24 @@ def worst(results: list[MonitorResult]) -> str:
     return min((r.status for r in results), key=STATUS_ORDER.index, default="normal")
 
 
-def alert_event(result: MonitorResult, project: DangoProject, run_id: str | None = None) -> dict[str, Any]:
-    """Dango's `metric_alert` event (category on_analysis) for a flagged or trending monitor."""
+def alert_event(
+    result: MonitorResult, project: DangoProject, run_id: str | None = None, schedule: str | None = None
+) -> dict[str, Any]:
+    """Dango's `metric_alert` event (category on_analysis) for a flagged or trending monitor.
+
+    Its dedup key is the monitor and the bucket judged: two monitors flagged in one run are two alerts, and re-judging
+    the same bucket (a retried task, a re-run date) is not a new one."""
     driver = result.drivers[0] if result.drivers else None
     summary = f"{result.name}: {result.status}"
     if result.change_pct is not None:
         summary += f" ({result.change_pct:+.1f}% vs baseline {result.baseline:,.2f})"
     if driver:
         summary += f"; top driver {driver.dimension}={driver.value}"
+    bucket = result.bucket_start.isoformat() if result.bucket_start else ""
     return {
         "event": "metric_alert",
+        "key": f"monitor:{result.name}|{bucket}|{result.status}",
+        "schedule": schedule,
         "project": project.settings.project.name,
         "severity": result.severity,
         "error": None,
@@ -408,7 +416,9 @@ def alert_event(result: MonitorResult, project: DangoProject, run_id: str | None
     }
 
 
-def emit_alerts(project: DangoProject, results: list[MonitorResult], run_id: str | None = None) -> int:
+def emit_alerts(
+    project: DangoProject, results: list[MonitorResult], run_id: str | None = None, schedule: str | None = None
+) -> int:
     """Log flagged / trending / errored monitors and send them to the alert router; returns how many."""
     from airflow_provider_dango.alerts import emit
 
@@ -416,7 +426,7 @@ def emit_alerts(project: DangoProject, results: list[MonitorResult], run_id: str
     for result in results:
         if result.status not in ("flagged", "trending", "error"):
             continue
-        event = alert_event(result, project, run_id)
+        event = alert_event(result, project, run_id, schedule)
         log.warning("dango monitor %s", event["metadata"]["summary"])
         emit(project, event)
         sent += 1

@@ -20,9 +20,10 @@ class DangoMonitorsOperator(BaseOperator):
     template_fields: Sequence[str] = ("project_dir",)
     ui_color = "#c9e4f6"
 
-    def __init__(self, *, project_dir: str, **kwargs: Any) -> None:
+    def __init__(self, *, project_dir: str, schedule_name: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.project_dir = project_dir
+        self.schedule_name = schedule_name
 
     def execute(self, context: Any) -> dict[str, Any]:
         from airflow_provider_dango.config import load_project
@@ -36,7 +37,7 @@ class DangoMonitorsOperator(BaseOperator):
             driver = f", top driver {r.drivers[0].dimension}={r.drivers[0].value}" if r.drivers else ""
             change = f" {r.change_pct:+.1f}%" if r.change_pct is not None else ""
             self.log.info("monitor %s: %s%s%s%s", r.name, r.status, change, driver, f" ({r.error})" if r.error else "")
-        emit_alerts(project, results, run_id)
+        emit_alerts(project, results, run_id, self.schedule_name)
         return {"results": [r.as_dict() for r in results]}
 
 
@@ -46,5 +47,5 @@ def pipeline_step(project: DangoProject, schedule: Schedule, tasks: Any) -> Any:
 
     if schedule.type not in (ScheduleType.SYNC, ScheduleType.SYNC_ONLY):
         return None
-    task = DangoMonitorsOperator(task_id="monitors", project_dir=str(project.root))
+    task = DangoMonitorsOperator(task_id="monitors", project_dir=str(project.root), schedule_name=schedule.name)
     return PipelineStep(after_dbt=[task])

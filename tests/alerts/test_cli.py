@@ -153,3 +153,32 @@ def test_check_events_in_dango_payload_shape_reach_the_webhook(shop_project: Pat
     assert [r["event"] for r in received] == ["schema_drift_detected", "pii_detected", "metric_alert"]
     assert received[0]["metadata"]["skipped_models"] == ["fct_orders"]
     assert "a***@e***.de" in json.dumps(received[1])
+
+
+def test_each_flagged_monitor_is_its_own_alert(shop_project: Path, receiver, monkeypatch) -> None:
+    """Two monitors flagged in one run are two alerts; the same monitor and bucket judged again is a duplicate."""
+    import datetime as dt
+
+    from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.monitors.core import MonitorResult, emit_alerts
+
+    schedules = shop_project / ".dango" / "schedules.yml"
+    schedules.write_text(
+        schedules.read_text().replace(
+            "  webhooks: []", f'  webhooks:\n    - name: ops\n      url: "{receiver.url("/ops")}"'
+        )
+    )
+    monkeypatch.setenv("DANGO_ALERTS_OUTBOX", str(shop_project / "outbox.sqlite"))
+    project = load_project(shop_project)
+    day = dt.datetime(2026, 11, 20)
+    results = [
+        MonitorResult(name="daily_revenue", status="flagged", value=400.0, baseline=1260.0, change_pct=-68.2,
+                      bucket_start=day),
+        MonitorResult(name="daily_orders", status="flagged", value=16.0, baseline=36.0, change_pct=-55.6,
+                      bucket_start=day),
+    ]
+    assert emit_alerts(project, results, "r1", "shop_daily") == 2
+    emit_alerts(project, results[:1], "r1-retry", "shop_daily")  # the task retried: same monitor, same bucket
+    received = [r.json for r in receiver.on("/ops")]
+    assert sorted(r["metadata"]["name"] for r in received) == ["daily_orders", "daily_revenue"]
+    assert {r["schedule"] for r in received} == {"shop_daily"}
