@@ -180,7 +180,9 @@ class Event:
         data = dict(data)
         if "type" not in data and "event" in data:
             data["type"] = data.pop("event")
-        details = dict(data.pop("details", None) or {})
+        raw_details = data.pop("details", None) or {}
+        # Dango's payloads carry `details` as text (Slack's "Details:" line); ours as a dict of facts.
+        details = dict(raw_details) if isinstance(raw_details, dict) else {"details": str(raw_details)}
         for key in [k for k in data if k not in names]:
             value = data.pop(key)
             if key == "metadata" and isinstance(value, dict):

@@ -160,12 +160,15 @@ def demo_section(project: Any, dag: Any, dag_run: Any, console: Any) -> None:
         router = router_for(demo_project)
         started = getattr(dag_run, "start_date", None)
         since = started.timestamp() - 1 if started else time.time() - 3600
-        recorded = Outbox(outbox_path(project)).events_since(since)
+        everything = Outbox(outbox_path(project)).events_since(since)
+        recorded = [(e, outcome) for e, outcome in everything if outcome != "suppressed"]
         kinds = ", ".join(sorted({e.type for e, _ in recorded})) or "none"
         unsent = "" if project.notifications.webhooks else " (this project has no webhooks yet, so none were sent)"
+        repeats = len(everything) - len(recorded)
+        suppressed = f"; {repeats} repeat(s) within the dedup window were suppressed" if repeats else ""
         console.print(
-            f"The demo run recorded {len(recorded)} event(s) in the alert outbox: {kinds}{unsent}. Replaying them to "
-            f"a local receiver at {receiver.url()} as Slack Block Kit and as signed JSON:"
+            f"The demo runs recorded {len(recorded)} alert(s) in the outbox: {kinds}{unsent}{suppressed}. Replaying "
+            f"them to a local receiver at {receiver.url()} as Slack Block Kit and as signed JSON:"
         )
         for event, _ in recorded:
             event.event_id = Event(type=event.type).event_id

@@ -75,6 +75,11 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
     _prepare_airflow(project.root)
+    if "DANGO_ALERTS_OUTBOX" not in os.environ:
+        # A fresh alert outbox per demo: the dedup window would otherwise hide this run's alerts behind the last demo's.
+        outbox = Path(os.environ["AIRFLOW_HOME"]) / "demo_alerts.sqlite"
+        outbox.unlink(missing_ok=True)
+        os.environ["DANGO_ALERTS_OUTBOX"] = str(outbox)
     log_path = Path(os.environ["AIRFLOW_HOME"]) / "demo.log"
     with output_to_file(log_path) as terminal:
         from airflow_provider_dango.dbt import build_manifest

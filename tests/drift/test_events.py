@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,28 @@ def test_gate_reason(sources: set[str], skipped: bool) -> None:
         assert "raw_shop.orders.customer_id type_changed (BIGINT -> INTEGER)" in reason
         assert "`dango drift accept shop`" in reason
         assert "tier" not in reason  # additive changes are not why it is skipped
+
+
+def test_breaking_event_reaches_a_webhook(built_shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The event as the drift task builds it (details as text, like Dango's) is delivered, not dropped."""
+    from airflow_provider_dango.alerts import emit
+    from airflow_provider_dango.alerts.receiver import Receiver
+    from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.drift import drift_event
+
+    with Receiver() as receiver:
+        schedules = built_shop / ".dango" / "schedules.yml"
+        schedules.write_text(
+            schedules.read_text().replace(
+                "  webhooks: []", f'  webhooks:\n    - name: ops\n      url: "{receiver.url("/ops")}"'
+            )
+        )
+        monkeypatch.setenv("DANGO_ALERTS_OUTBOX", str(built_shop / "outbox.sqlite"))
+        project = load_project(built_shop)
+        event = drift_event(project, _report(), "shop_daily", ["shop"], ["stg_orders"])
+        result = emit(project, event)
+        assert result is not None and result.delivered == ["ops"]
+        received = [r.json for r in receiver.on("/ops")]
+    assert [r["event"] for r in received] == ["schema_drift_detected"]
+    assert "raw_shop.orders.customer_id type_changed (BIGINT -> INTEGER)" in json.dumps(received[0])
+    assert received[0]["metadata"]["skipped_models"] == ["stg_orders"]
