@@ -62,3 +62,28 @@ def built_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = copy_project(tmp_path_factory.mktemp("built") / "shop")
     build_manifest(load_project(root))
     return root
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL on 127.0.0.1 for the session. Missing binaries skip locally and fail under CI."""
+    from tests.services.postgres import PostgresUnavailable, running_postgres
+
+    try:
+        with running_postgres() as server:
+            yield server
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL: {exc}")
+
+
+@pytest.fixture
+def postgres_db(postgres_server, request):
+    """A fresh database on the session's server, named after the test."""
+    import re
+
+    from tests.services.postgres import create_database
+
+    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:50]
+    return create_database(postgres_server, name)
