@@ -21,11 +21,26 @@ import yaml
 from airflow_provider_dango.config import DangoProject
 
 WAREHOUSE_ENV = "DANGO_WAREHOUSE"
+MONITORS_PATH_ENV = "DANGO_MONITORS_PATH"
 QUIET_ENV = {
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
     "DO_NOT_TRACK": "1",
     "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
 }
+
+
+def dango_monitors_path() -> Path:
+    """The dango_monitors dbt package: $DANGO_MONITORS_PATH, else the copy in the wheel, else this source checkout's.
+
+    Projects name it as `local: "{{ env_var('DANGO_MONITORS_PATH') }}"` in packages.yml, and every dbt run that dango
+    starts sets that variable, so a project copied anywhere resolves the package with no machine-specific path.
+    """
+    configured = os.environ.get(MONITORS_PATH_ENV)
+    if configured:
+        return Path(configured).resolve()
+    here = Path(__file__).resolve().parent
+    shipped = here / "dbt_packages" / "dango_monitors"  # laid there by setup.py when the wheel is built
+    return shipped if shipped.is_dir() else here.parent / "dbt_packages" / "dango_monitors"
 
 
 @dataclass(frozen=True)
@@ -57,8 +72,13 @@ def dbt_profile(project: DangoProject) -> DbtProfile:
 
 
 def dbt_env(project: DangoProject) -> dict[str, str]:
-    """Environment every dbt invocation gets: the warehouse path (profiles read it) and telemetry off."""
-    return {WAREHOUSE_ENV: str(project.warehouse_path), **QUIET_ENV}
+    """Environment every dbt invocation gets: the warehouse path (profiles read it), the dango_monitors package's
+    folder (packages.yml reads it) and telemetry off."""
+    return {
+        WAREHOUSE_ENV: str(project.warehouse_path),
+        MONITORS_PATH_ENV: str(dango_monitors_path()),
+        **QUIET_ENV,
+    }
 
 
 @contextmanager

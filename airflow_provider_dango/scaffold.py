@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
-
-import airflow_provider_dango
 
 
 class ScaffoldError(ValueError):
     pass
-
-
-def dango_monitors_path() -> Path:
-    """Where the dango_monitors dbt package lives: $DANGO_MONITORS_PATH, else next to this checkout."""
-    configured = os.environ.get("DANGO_MONITORS_PATH")
-    if configured:
-        return Path(configured).resolve()
-    return Path(airflow_provider_dango.__file__).resolve().parent.parent / "dbt_packages" / "dango_monitors"
 
 
 PROJECT_YML = """\
@@ -113,9 +102,11 @@ PROFILES_YML = """\
       threads: 1
 """
 
+# The package's folder comes from DANGO_MONITORS_PATH, which every dbt run that dango starts sets (and
+# `dango dbt package-path` prints), so the project stays free of machine-specific paths.
 PACKAGES_YML = """\
 packages:
-  - local: {monitors}
+  - local: "{{ env_var('DANGO_MONITORS_PATH') }}"
 """
 
 SOURCES_DBT_YML = """\
@@ -151,6 +142,7 @@ data/
 .airflow/
 dbt/target/
 dbt/dbt_packages/
+dbt/package-lock.yml
 dbt/logs/
 """
 
@@ -163,7 +155,6 @@ def scaffold(directory: Path, name: str | None = None, force: bool = False) -> l
         raise ScaffoldError(f"project name {name!r} must start with a letter and use a-z, 0-9 and _")
     if directory.exists() and any(directory.iterdir()) and not force:
         raise ScaffoldError(f"{directory} is not empty (use --force to add the missing files)")
-    monitors = dango_monitors_path()
     files = {
         ".dango/project.yml": PROJECT_YML.format(name=name),
         ".dango/sources.yml": SOURCES_YML.format(),
@@ -172,7 +163,7 @@ def scaffold(directory: Path, name: str | None = None, force: bool = False) -> l
         "pipelines/example_source.py": EXAMPLE_SOURCE.format(),
         "dbt/dbt_project.yml": DBT_PROJECT_YML.format(name=name),
         "dbt/profiles.yml": PROFILES_YML.format(name=name),
-        "dbt/packages.yml": PACKAGES_YML.format(monitors=os.path.relpath(monitors, directory / "dbt")),
+        "dbt/packages.yml": PACKAGES_YML,
         "dbt/models/staging/_sources.yml": SOURCES_DBT_YML,
         "dbt/models/staging/stg_events.sql": STG_MODEL,
         "dags/dango_dags.py": DAG_FILE,

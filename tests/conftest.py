@@ -36,14 +36,11 @@ def airflow_db() -> Path:
 
 def copy_project(dest: Path, src: Path = EXAMPLE) -> Path:
     """A private copy of a project (no warehouse, no dbt build output) that a test may change freely."""
-    ignore = shutil.ignore_patterns("data", "target", "dbt_packages", "logs", ".airflow", "__pycache__")
+    ignore = shutil.ignore_patterns(
+        "data", "target", "dbt_packages", "package-lock.yml", "logs", ".airflow", "__pycache__"
+    )
+    # Copied as it is: packages.yml names dango_monitors through DANGO_MONITORS_PATH, so the copy needs no edit.
     shutil.copytree(src, dest, ignore=ignore)
-    packages = dest / "dbt" / "packages.yml"
-    if packages.exists():
-        # The copy lives elsewhere: point the local dango_monitors package at its absolute path.
-        packages.write_text(
-            f"packages:\n  - local: {REPO / 'dbt_packages' / 'dango_monitors'}\n", encoding="utf-8"
-        )
     return dest
 
 
