@@ -51,7 +51,8 @@ class DualProject:
         if self.pg is not None:
             env.update(self.pg.env())
         else:
-            env.update({k: "unused" for k in ("DANGO_PG_HOST", "DANGO_PG_USER", "DANGO_PG_PASSWORD", "DANGO_PG_DBNAME")})
+            unused = ("DANGO_PG_HOST", "DANGO_PG_USER", "DANGO_PG_PASSWORD", "DANGO_PG_DBNAME")
+            env.update({k: "unused" for k in unused})
             env["DANGO_PG_PORT"] = "5432"
         return env
 
