@@ -52,9 +52,48 @@
         {%- if execute -%}{%- do dango_monitors.create_monitor_tables() -%}{%- endif -%}
         {%- set history = 'select * from ' ~ dango_monitors.dango_relation('dango_metric_history') -%}
     {%- endif -%}
+    {%- set query -%}
 select monitor, bucket_start, dimension, dimension_value, value, baseline, change_pct, score, monitor_status,
     series_status, reason
 from ({{ dango_monitors.verdict_sql(history, m, as_of_sql) }}) as __verdict
 where monitor_status in ({{ shown | join(', ') }})
     and (dimension = '__total__' or series_status in ('flagged', 'error'))
+    {%- endset -%}
+    {%- if not execute -%}
+{{ query }}
+    {%- else -%}
+{{ dango_monitors.verdict_rows_sql(query, m.name) }}
+    {%- endif -%}
 {% endtest %}
+
+{#- Runs the test's verdict query once, logs each failing row's reason (so `dbt test` says why, not only "Got N
+    results"), and returns the same rows as literals for dbt to count and store (--store-failures): the table is
+    scanned once. -#}
+{% macro verdict_rows_sql(query, name) -%}
+    {%- set columns = [('monitor', 'varchar'), ('bucket_start', 'timestamp'), ('dimension', 'varchar'),
+        ('dimension_value', 'varchar'), ('value', 'double'), ('baseline', 'double'), ('change_pct', 'double'),
+        ('score', 'double'), ('monitor_status', 'varchar'), ('series_status', 'varchar'), ('reason', 'varchar')] -%}
+    {%- set as_text = [] -%}
+    {%- for c, t in columns -%}{%- do as_text.append('cast(' ~ c ~ ' as varchar) as ' ~ c) -%}{%- endfor -%}
+    {%- set rows = run_query('select ' ~ as_text | join(', ') ~ ' from (' ~ query ~ ') as __q order by dimension <> '
+        ~ "'__total__', dimension, dimension_value").rows -%}
+    {%- set selects = [] -%}
+    {%- for r in rows -%}
+        {%- set cells = [] -%}
+        {%- for c, t in columns -%}
+            {%- set v = r[loop.index0] -%}
+            {%- set type = dango_monitors.type_double() if t == 'double' else t -%}
+            {%- do cells.append('cast(' ~ ('null' if v is none else dango_monitors.sql_string(v)) ~ ' as ' ~ type ~ ') as ' ~ c) -%}
+        {%- endfor -%}
+        {%- do selects.append('select ' ~ cells | join(', ')) -%}
+        {{ log('dango_monitors.metric_within_baseline ' ~ name ~ ': ' ~ r[8] ~ ' - ' ~ r[10], info=True) }}
+    {%- endfor -%}
+    {%- if not selects -%}
+        {%- set cells = [] -%}
+        {%- for c, t in columns -%}
+            {%- do cells.append('cast(null as ' ~ (dango_monitors.type_double() if t == 'double' else t) ~ ') as ' ~ c) -%}
+        {%- endfor -%}
+        {{ return('select ' ~ cells | join(', ') ~ ' where 1 = 0') }}
+    {%- endif -%}
+    {{ return(selects | join('\nunion all\n')) }}
+{%- endmacro %}
