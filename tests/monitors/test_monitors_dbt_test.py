@@ -74,13 +74,13 @@ def project(request, tmp_path):
     steady = lambda r: r.choice([10, 11, 11, 12])  # noqa: E731
     p.load("raw", "vanish", COLUMNS, poisson_days(rng, END, 60, {"a": poisson(40), "b": steady}, {"b": 0}))
     p.load("raw", "new_small", COLUMNS, poisson_days(rng, END, 60, {"a": poisson(40), "b": poisson(10)}, {"c": 4}))
-    p.load("raw", "odd", COLUMNS[:3] + [("spare", "double precision"), ("created_at", "timestamp")], odd_rows())
+    p.load("raw", "odd", [*COLUMNS[:3], ("spare", "double precision"), ("created_at", "timestamp")], odd_rows())
     (p.root / "models" / "sources.yml").write_text(TESTS)
     return p
 
 
 def test_dbt_test_names_the_culprit_and_never_passes_silently(project):
-    result, out = project.dbt(["test"], ok=False)
+    _result, out = project.dbt(["test"], ok=False)
     run = json.loads((project.root / "target" / "run_results.json").read_text())
     status = {r["unique_id"].split(".")[2]: r for r in run["results"]}
     assert status["vanish_rows"]["status"] == "fail"

@@ -100,7 +100,8 @@ def test_pii_drill_down_values_are_masked_everywhere(project):
                "time_column": "created_at", "drill_down": ["email", "phone"], "max_dimension_values": 3}
     project.run_monitors([monitor], AS_OF)
     history = project.execute("select distinct dimension, dimension_value from dango.dango_metric_history")
-    stored = history + project.execute("select distinct dimension, coalesce(reason, '') from dango.dango_monitor_results")
+    reasons = project.execute("select distinct dimension, coalesce(reason, '') from dango.dango_monitor_results")
+    stored = history + reasons
     values = {v for d, v in stored if d in ("email", "phone")}
     assert any(v.startswith("pii:") for v in values) and "other" in values  # masked, and the cap still folds
     text = json.dumps(stored) + "".join(p.read_text() for p in (project.root / "logs").glob("*.log"))
