@@ -57,6 +57,8 @@ class Monitor(DangoModel):
     min_segment_share: float = Field(default=5.0, ge=0, le=100)
     severity: Severity = "warn"
     max_dimension_values: int = Field(default=20, ge=1, le=10000)
+    metric_kind: Literal["auto", "count", "value"] = "auto"
+    new_segment_share: float = Field(default=10.0, ge=0, le=100)
 
     @field_validator("source_table")
     @classmethod
@@ -134,6 +136,8 @@ class Monitor(DangoModel):
             "segment_alerts": self.segment_alerts,
             "min_segment_share": self.min_segment_share,
             "max_dimension_values": self.max_dimension_values,
+            "metric_kind": self.metric_kind,
+            "new_segment_share": self.new_segment_share,
         }
 
 

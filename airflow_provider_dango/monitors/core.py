@@ -84,7 +84,8 @@ class MonitorResult:
 
 
 def _num(value: float | None, digits: int = 6) -> float | None:
-    if value is None:
+    """A JSON-safe number: NaN and infinity become null (the SQL verdict gives such a monitor status `error`)."""
+    if value is None or not math.isfinite(float(value)):
         return None
     return round(float(value), digits)
 
@@ -238,7 +239,7 @@ def explain(project: DangoProject, monitors: list[Monitor], run_id: str) -> list
     with connect(project.warehouse_path, read_only=True) as con:
         rows = con.execute(
             "SELECT monitor, bucket_start, dimension, dimension_value, value, baseline, change_pct, score, scale, "
-            f"n_train, series_status, monitor_status, method FROM {schema}.{quote_ident(RESULTS_TABLE)} "
+            f"n_train, series_status, monitor_status, method, reason FROM {schema}.{quote_ident(RESULTS_TABLE)} "
             "WHERE run_id = ?",
             [run_id],
         ).fetchall()
@@ -275,6 +276,10 @@ def explain(project: DangoProject, monitors: list[Monitor], run_id: str) -> list
             severity=m.severity,
             source_table=m.source_table,
         )
+        if result.status == "error":  # NaN / infinity in the bucket under test: the SQL verdict says why
+            result.error = total[13]
+            out.append(result)
+            continue
         points = _dense(m, histories.get(m.name, []), total[1])
         keys = [season_key(b, m.resolved_seasonality) for b, _ in points]
         result.trend = trend([v for _, v in points], keys, m.min_change_pct)

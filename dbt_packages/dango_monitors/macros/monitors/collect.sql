@@ -15,6 +15,7 @@
     {%- set bucketed = time_sql is not none -%}
     {%- set ns = namespace(days=0) -%}
     {%- set dims = [] -%}
+    {%- set masked = [] -%}
     {%- set caps = {} -%}
     {%- set filters = [] -%}
     {%- for m in monitors -%}
@@ -22,6 +23,7 @@
         {%- if d > ns.days -%}{%- set ns.days = d -%}{%- endif -%}
         {%- for col in m.drill_down -%}
             {%- if col not in dims -%}{%- do dims.append(col) -%}{%- endif -%}
+            {%- if col in m.mask_drill_down and col not in masked -%}{%- do masked.append(col) -%}{%- endif -%}
             {%- if m.max_dimension_values > caps.get(col, 0) -%}{%- do caps.update({col: m.max_dimension_values}) -%}{%- endif -%}
         {%- endfor -%}
         {%- set f = m.filter if m.filter else 'true' -%}
@@ -36,7 +38,7 @@
         {%- set window = 'true' -%}
     {%- endif -%}
     {%- set grouped = filters | length > 1 -%}
-    {%- set folds = dango_monitors.dimension_folds(relation, dims, caps, window) if execute else {} -%}
+    {%- set folds = dango_monitors.dimension_folds(relation, dims, caps, window, masked) if execute else {} -%}
     {%- set g = '__fg.__g, ' if grouped else '' -%}
 with
 __agg as (
@@ -55,14 +57,15 @@ __agg as (
             *,
             {%- for col in dims %}
             {%- set q = dango_monitors.quote_ident(col) %}
+            {%- set v = dango_monitors.dimension_value_sql(col, masked) %}
             {%- if col in folds %}
             case
                 when {{ q }} is null then '(null)'
-                when cast({{ q }} as varchar) in ({{ folds[col] | join(', ') }}) then cast({{ q }} as varchar)
+                when {{ v }} in ({{ folds[col] | join(', ') }}) then {{ v }}
                 else 'other'
             end as __d{{ loop.index0 }},
             {%- else %}
-            coalesce(cast({{ q }} as varchar), '(null)') as __d{{ loop.index0 }},
+            coalesce({{ v }}, '(null)') as __d{{ loop.index0 }},
             {%- endif %}
             {%- endfor %}
             {{ bucket }} as __b
@@ -94,7 +97,7 @@ select
         {%- endfor %}
         else '__total__'
     end as dimension_value,
-    cast(__m{{ loop.index0 }} as double) as value
+    cast(__m{{ loop.index0 }} as {{ dango_monitors.type_double() }}) as value
 from __agg
 where {{ ('__g = ' ~ filters.index(f)) if grouped else 'true' }}
     and ({% for col in dims %}__gd{{ loop.index0 }} = 1{{ ' and ' if not loop.last }}{% else %}true{% endfor %}
@@ -106,9 +109,9 @@ where {{ ('__g = ' ~ filters.index(f)) if grouped else 'true' }}
 
 {#- Per drill-down column over its cap: the quoted literals of its most frequent values (one grouped query for all
     columns). Columns within their cap are absent: they need no folding. -#}
-{% macro dimension_folds(relation, dims, caps, window) -%}
+{% macro dimension_folds(relation, dims, caps, window, masked=[]) -%}
     {%- if not dims -%}{{ return({}) }}{%- endif -%}
-    {%- set query = dango_monitors.dimension_counts_sql(relation, dims, caps, window) -%}
+    {%- set query = dango_monitors.dimension_counts_sql(relation, dims, caps, window, masked) -%}
     {%- set found = {} -%}
     {%- for row in run_query(query).rows -%}
         {%- set col = dims[row[0] | int] -%}
@@ -126,7 +129,7 @@ where {{ ('__g = ' ~ filters.index(f)) if grouped else 'true' }}
 {%- endmacro %}
 
 {#- The most frequent values of every drill-down column (up to its cap + 1, to tell whether it is over the cap). -#}
-{% macro dimension_counts_sql(relation, dims, caps, window) -%}
+{% macro dimension_counts_sql(relation, dims, caps, window, masked=[]) -%}
     {%- set ns = namespace(cap=0) -%}
     {%- for col in dims -%}{%- if caps[col] > ns.cap -%}{%- set ns.cap = caps[col] -%}{%- endif -%}{%- endfor -%}
     {%- set query -%}
@@ -139,7 +142,7 @@ where {{ ('__g = ' ~ filters.index(f)) if grouped else 'true' }}
                         when grouping({{ dango_monitors.quote_ident(col) }}) = 0 then {{ loop.index0 }}
                     {%- endfor %}
                     end as __dim,
-                    coalesce({% for col in dims %}cast({{ dango_monitors.quote_ident(col) }} as varchar){{ ', ' if not loop.last }}{% endfor %}{{ ', null' if dims | length == 1 }}) as __v,
+                    coalesce({% for col in dims %}{{ dango_monitors.dimension_value_sql(col, masked) }}{{ ', ' if not loop.last }}{% endfor %}{{ ', null' if dims | length == 1 }}) as __v,
                     count(*) as __n
                 from {{ relation }}
                 where {{ window }}
@@ -150,4 +153,14 @@ where {{ ('__g = ' ~ filters.index(f)) if grouped else 'true' }}
         where __rn <= {{ ns.cap + 1 }}
     {%- endset -%}
     {{ return(query) }}
+{%- endmacro %}
+
+{#- A drill-down column's value as text; for a PII column (mask_drill_down) its masked token instead, computed in
+    the warehouse, so the raw value never reaches the history, the results, the rendered SQL or the dbt log. -#}
+{% macro dimension_value_sql(col, masked=[]) -%}
+    {%- set q = dango_monitors.quote_ident(col) -%}
+    {%- if col in masked -%}
+        {{ return('case when ' ~ q ~ ' is not null then ' ~ dango_monitors.mask_value(q) ~ ' end') }}
+    {%- endif -%}
+    {{ return('cast(' ~ q ~ ' as varchar)') }}
 {%- endmacro %}

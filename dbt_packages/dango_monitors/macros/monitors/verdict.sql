@@ -21,9 +21,11 @@
     {%- set method = m.method -%}
     {%- set test_bucket = dango_monitors.test_bucket_sql(as_of_sql, m.grain) -%}
     {%- set same = 'a.monitor = b.monitor and a.dimension = b.dimension and a.dimension_value = b.dimension_value' -%}
+    {%- set dbl = dango_monitors.type_double() -%}
+    {%- set is_count = m.metric_kind == 'count' -%}
 with __h as (
     select monitor, cast(bucket_start as timestamp) as bucket_start, dimension, dimension_value,
-        cast(value as double) as value
+        cast(value as {{ dbl }}) as value
     from ({{ history_sql }}) as __hs
     where {{ 'true' if all_monitors else 'monitor = ' ~ dango_monitors.sql_string(m.name) }}
       and bucket_start <= {{ test_bucket if bucketed else as_of_sql }}
@@ -39,6 +41,9 @@ __t as (
     select __mon.monitor, {{ ('cast(' ~ test_bucket ~ ' as timestamp)') if bucketed else 'max(__h.bucket_start)' }} as t
     from __mon left join __h on __h.monitor = __mon.monitor
     group by __mon.monitor
+),
+__latest as (
+    select monitor, max(bucket_start) as latest from __h where dimension = '__total__' group by monitor
 ),
 __keys as (
     select distinct monitor, dimension, dimension_value from __h
@@ -57,7 +62,8 @@ __spine as (
     {{ dango_monitors.bucket_spine('(select min(f) from __first)', '(select max(t) from __t)', m.grain) }}
 ),
 __dense as (
-    select k.monitor, s.bucket_start, k.dimension, k.dimension_value, coalesce(h.value, 0) as value
+    select k.monitor, s.bucket_start, k.dimension, k.dimension_value,
+        case when h.monitor is null then 0 else h.value end as value
     from __spine as s
     cross join __keys as k
     join __first as fi on fi.monitor = k.monitor and s.bucket_start >= fi.f
@@ -67,11 +73,12 @@ __dense as (
 ),
 {%- else %}
 __dense as (
-    select monitor, bucket_start, dimension, dimension_value, coalesce(value, 0) as value from __h
+    select monitor, bucket_start, dimension, dimension_value, value from __h
 ),
 {%- endif %}
 __cur as (
-    select k.monitor, k.dimension, k.dimension_value, coalesce(d.value, 0) as value
+    select k.monitor, k.dimension, k.dimension_value,
+        case when d.monitor is null then 0 else d.value end as value
     from __keys as k
     join __t on __t.monitor = k.monitor
     left join __dense as d
@@ -83,6 +90,8 @@ __prior as (
     from __dense as d
     join __t on __t.monitor = d.monitor
     where d.bucket_start < __t.t and d.bucket_start >= __t.t - {{ lookback }}
+        {#- A past bucket whose value is NULL, NaN or infinite is no evidence: it is left out of the baseline. #}
+        and d.value is not null and {{ dango_monitors.is_finite('d.value') }}
 ),
 __keyed as (
     select p.*, {{ dango_monitors.season_key('p.bucket_start', m.seasonality) }} as season,
@@ -152,7 +161,7 @@ __pct as (
     {%- elif m.compare == 'rolling_30day_avg' %}
         avg(case when bucket_start >= t - interval '30 days' then value end) as pct_base
     {%- else %}
-        cast(null as double) as pct_base
+        cast(null as {{ dbl }}) as pct_base
     {%- endif %}
     from (
         select p.*,
@@ -173,10 +182,11 @@ __joined as (
         a.dimension,
         a.dimension_value,
         a.value,
+        a.value is not null and {{ dango_monitors.is_finite('a.value') }} as finite,
         {%- if method == 'pct_change' %}
         coalesce(p.n_prior, 0) as n_train,
         p.pct_base as baseline,
-        cast(null as double) as scale
+        cast(null as {{ dbl }}) as scale
         {%- else %}
         coalesce(b.n_train, 0) as n_train,
         {{ 'b.med' if method == 'mad' else 'b.mean' }} as baseline,
@@ -185,7 +195,9 @@ __joined as (
                 * sqrt(1 + {{ '1.5708' if method == 'mad' else '1.0' }} / greatest(b.n_train, 1)),
             0.02 * abs({{ 'b.med' if method == 'mad' else 'b.mean' }}),
             1e-9
-        ) as scale
+        ) as scale,
+        {#- A single point's spread (without the baseline's own uncertainty), for the count test's dispersion. -#}
+        {{ '1.4826 * md.mad * abs(b.med)' if method == 'mad' else 'coalesce(b.sd, 0)' }} as point_sd
         {%- endif %}
     from __cur as a
     left join __stats as b on {{ same }}
@@ -194,69 +206,142 @@ __joined as (
     left join __pct as p
         on p.monitor = a.monitor and p.dimension = a.dimension and p.dimension_value = a.dimension_value
 ),
+{%- if is_count and method != 'pct_change' %}
+__disp as (
+    {#- Count test: the value against a Poisson with the baseline as its mean, widened for over-dispersion
+        (phi = the history's variance / mean, at least 1: a negative-binomial-like quasi-Poisson) and for the
+        baseline's own uncertainty. Counts are scaled by 1 / phi and the tail probability comes from the Poisson-
+        chi-square identity with the Wilson-Hilferty normal approximation, as a z score (a Poisson tail of 1e-5 is
+        about 4.3). Small counts are then judged by how likely they are, not by a spread that may be ~0. -#}
+    select *,
+        greatest(1.0, coalesce(point_sd * point_sd / nullif(abs(baseline), 0), 1.0))
+            * (1 + 1.5708 / greatest(n_train, 1)) as phi
+    from __joined
+),
+__counted as (
+    select *,
+        case
+            when baseline is null or not finite or value < 0 or baseline < 0 then null
+            when value = baseline then 0.0
+            else -1 * (
+                cbrt((baseline / phi) / (case when value > baseline then value / phi else value / phi + 1 end))
+                - (1 - 2.0 / (9 * 2 * (case when value > baseline then value / phi else value / phi + 1 end)))
+            ) / sqrt(2.0 / (9 * 2 * (case when value > baseline then value / phi else value / phi + 1 end)))
+        end as count_score
+    from __disp
+),
+{%- else %}
+__counted as (
+    select *, cast(null as {{ dbl }}) as count_score from __joined
+),
+{%- endif %}
+__tot as (
+    select monitor, value as tv, baseline as tb from __counted where dimension = '__total__'
+),
 __scored as (
     select
-        *,
+        c.*,
         case
-            when baseline is null then null
-            when baseline = 0 then case when value = 0 then 0.0 end
-            else (value - baseline) / abs(baseline) * 100
+            when c.baseline is null or not c.finite then null
+            when c.baseline = 0 then case when c.value = 0 then 0.0 end
+            else (c.value - c.baseline) / abs(c.baseline) * 100
         end as change_pct,
+        {#- The MAD / z-score, never against a zero baseline (a division by ~0 is not a score). -#}
         case
-            when baseline is null then null
+            when c.baseline is null or not c.finite then null
             {%- if method == 'pct_change' %}
-            when baseline = 0 then null
-            else (value - baseline) / abs(baseline) * 100 / {{ m.alert_threshold }}
+            when c.baseline = 0 then null
+            else (c.value - c.baseline) / abs(c.baseline) * 100 / {{ m.alert_threshold }}
             {%- else %}
-            else (value - baseline) / scale
+            when c.baseline = 0 then case when c.value = 0 then 0.0 end
+            else (c.value - c.baseline) / c.scale
             {%- endif %}
-        end as score,
+        end as spread_score,
+        c.dimension <> '__total__' and c.finite and coalesce(c.baseline, 0) = 0 and c.value <> 0 as is_new,
+        c.dimension <> '__total__' and c.finite and c.value = 0 and coalesce(c.baseline, 0) <> 0 as is_gone,
+        100 * case
+            when c.dimension = '__total__' then 1.0
+            when coalesce(c.baseline, 0) = 0 then abs(c.value) / nullif(abs(tt.tv), 0)
+            when c.value = 0 then abs(c.baseline) / nullif(abs(tt.tb), 0)
+            else greatest(coalesce(abs(c.baseline) / nullif(abs(tt.tb), 0), 0),
+                          coalesce(abs(c.value) / nullif(abs(tt.tv), 0), 0))
+        end as share_pct,
         {%- if m.direction == 'up' %}
-        coalesce(value > baseline, false) as direction_ok
+        coalesce(c.value > c.baseline, c.value > 0, false) as direction_ok
         {%- elif m.direction == 'down' %}
-        coalesce(value < baseline, false) as direction_ok
+        coalesce(c.value < c.baseline, false) as direction_ok
         {%- else %}
-        coalesce(value <> baseline, false) as direction_ok
+        coalesce(c.value <> c.baseline, c.value <> 0, false) as direction_ok
         {%- endif %}
-    from __joined
+    from __counted as c
+    join __tot as tt on tt.monitor = c.monitor
+),
+__rated as (
+    select *,
+        {{ 'coalesce(count_score, spread_score)' if is_count and method != 'pct_change' else 'spread_score' }} as score,
+        case when dimension = '__total__' then {{ m.sensitivity }} else {{ m.sensitivity + 1 }} end as threshold
+    from __scored
 ),
 __series as (
     select
         *,
         case
+            when not finite and value is not null then 'error'
             {%- if method == 'pct_change' and m.compare == 'none' %}
             when true then 'normal'
             {%- endif %}
+            when value is null then 'insufficient_history'
+            {#- A segment that appears (nothing in the baseline) or vanishes (0 now) is judged by its share of the
+                total: new_segment_share % of the current total (new) or of the baseline total (vanished). A
+                vanished one must also be unlikely: a count test (or, for values, the spread score) beyond the
+                total's sensitivity; the share gate leaves few enough segments for that bar. -#}
+            when is_new and direction_ok then
+                case when share_pct >= {{ m.new_segment_share }}
+                    {%- if is_count and method != 'pct_change' %} and abs(count_score) >= {{ m.sensitivity }}{% endif %}
+                    then 'flagged' else 'normal' end
+            when is_gone and n_train >= {{ m.min_history }} and direction_ok then
+                case when share_pct >= {{ m.new_segment_share }}
+                    and {{ 'true' if method == 'pct_change' else 'abs(score) >= ' ~ m.sensitivity }}
+                    then 'flagged' else 'normal' end
             when n_train < {{ m.min_history }} or baseline is null then 'insufficient_history'
             when not direction_ok then 'normal'
             {%- if method == 'pct_change' %}
             when baseline = 0 or abs(change_pct) >= {{ m.alert_threshold }} then 'flagged'
             {%- else %}
-            {#- Segments are many tests at once: they need sensitivity + 1 (about a Bonferroni step for a few). -#}
-            when abs(score) >= case when dimension = '__total__' then {{ m.sensitivity }} else {{ m.sensitivity + 1 }} end
+            {#- Segments are many tests at once: they need sensitivity + 1 (about a Bonferroni step for a few).
+                Counts must pass the count test AND the spread score (the second opinion). -#}
+            when abs(score) >= threshold
+                {%- if is_count %} and abs(coalesce(spread_score, score)) >= threshold{% endif %}
                 and (baseline = 0 or abs(change_pct) >= {{ m.min_change_pct }}) then 'flagged'
             {%- endif %}
             else 'normal'
         end as series_status
-    from __scored
+    from __rated
 ),
-__total as (
-    select monitor, value as total_value, baseline as total_baseline, series_status as total_status
+__described as (
+    select *,
+        case when dimension = '__total__' then 'total' else 'segment ' || dimension || '=' || dimension_value end
+            as label,
+        {{ dango_monitors.number_text('value', 2) }} as value_text,
+        {{ dango_monitors.number_text('baseline', 2) }} as baseline_text,
+        coalesce({{ dango_monitors.number_text('change_pct', 1) }} || ' %', 'n/a') as change_text,
+        coalesce({{ dango_monitors.number_text('score', 2) }}, 'n/a') as score_text,
+        {{ dango_monitors.number_text('share_pct', 1) }} as share_text
     from __series
-    where dimension = '__total__'
 ),
 __segment_flags as (
-    select tt.monitor, count(s.monitor) as n_flagged_segments
-    from __total as tt
-    left join __series as s
+    select tt.monitor, count(s.monitor) as n_flagged_segments,
+        {{ dango_monitors.string_agg_sql("s.label || ' (' || case when s.is_new then 'new, ' || s.share_text || ' % of the total'"
+            ~ " when s.is_gone then 'vanished, was ' || s.share_text || ' % of the total' else s.change_text end"
+            ~ " || ', score ' || s.score_text || ')'", "', '", 'abs(coalesce(s.score, 0)) desc, s.label') }} as flagged_by
+    from __series as tt
+    left join __described as s
         on s.monitor = tt.monitor
         and s.dimension <> '__total__'
         and s.series_status = 'flagged'
         and {{ 'true' if m.segment_alerts else 'false' }}
-        and greatest(
-            coalesce(abs(s.baseline) / nullif(abs(tt.total_baseline), 0), 0),
-            coalesce(abs(s.value) / nullif(abs(tt.total_value), 0), 0)
-        ) * 100 >= {{ m.min_segment_share }}
+        and (s.is_new or s.is_gone or s.share_pct >= {{ m.min_segment_share }})
+    where tt.dimension = '__total__'
     group by tt.monitor
 )
 select
@@ -272,13 +357,42 @@ select
     s.n_train,
     s.series_status,
     case
-        when tt.total_status = 'insufficient_history' then 'insufficient_history'
-        when tt.total_status = 'flagged' or sf.n_flagged_segments > 0 then 'flagged'
+        when tt.series_status = 'error' then 'error'
+        when tt.series_status = 'insufficient_history' then 'insufficient_history'
+        when tt.series_status = 'flagged' or sf.n_flagged_segments > 0 then 'flagged'
         else 'normal'
     end as monitor_status,
-    {{ dango_monitors.sql_string(method) }} as method
-from __series as s
+    {{ dango_monitors.sql_string(method if not is_count or method == 'pct_change' else method ~ '+count') }} as method,
+    case
+        when s.series_status = 'error' then
+            s.label || ': the value is ' || s.value_text || ' (NaN or infinite) in the bucket under test'
+        when s.value is null then
+            s.label || ': the value is NULL in the bucket under test (rows, but no non-NULL values)'
+        when s.series_status = 'insufficient_history' then
+            s.label || ': insufficient history, ' || cast(s.n_train as varchar) || ' of {{ m.min_history }} baseline buckets'
+            || {{ dango_monitors.sql_string(dango_monitors.season_words(m.seasonality)) }}
+            || {{ dango_monitors.sql_string(' in the ' ~ days ~ '-day window' if bucketed else ' recorded') }}
+            || coalesce('; latest bucket with data ' || cast(lt.latest as varchar), '; no data in the window')
+        when s.is_new and s.series_status = 'flagged' then
+            s.label || ': new, ' || s.value_text || ' (' || s.share_text || ' % of the total) where the baseline is 0'
+            || coalesce(', count score ' || s.score_text, '')
+        when s.is_gone and s.series_status = 'flagged' then
+            s.label || ': vanished, 0 vs baseline ' || s.baseline_text || ' (' || s.share_text
+            || ' % of the baseline total), score ' || s.score_text
+        when s.series_status = 'flagged' then
+            s.label || ': ' || s.value_text || ' vs baseline ' || s.baseline_text || ' (' || s.change_text
+            || '), score ' || s.score_text || ' (threshold ' || {{ dango_monitors.number_text('s.threshold', 1) }} || ')'
+        when s.dimension = '__total__' and sf.n_flagged_segments > 0 then
+            'total ' || s.value_text || ' vs baseline ' || coalesce(s.baseline_text, 'n/a') || ' (' || s.change_text
+            || '): flagged by ' || sf.flagged_by
+        else
+            s.label || ': ' || coalesce(s.value_text, 'NULL') || ' vs baseline ' || coalesce(s.baseline_text, 'n/a')
+            || ' (' || s.change_text || '), within the baseline'
+    end as reason,
+    case when s.dimension = '__total__' then sf.flagged_by end as flagged_by
+from __described as s
 join __t on __t.monitor = s.monitor
-join __total as tt on tt.monitor = s.monitor
+join __series as tt on tt.monitor = s.monitor and tt.dimension = '__total__'
 join __segment_flags as sf on sf.monitor = s.monitor
+left join __latest as lt on lt.monitor = s.monitor
 {%- endmacro %}
