@@ -8,7 +8,7 @@
 -#}
 
 {% macro drift_literal(value) -%}
-    {{ return("'" ~ (value | string | replace("'", "''")) ~ "'") }}
+    {{ return(dango_monitors.string_literal(value)) }}
 {%- endmacro %}
 
 {% macro drift_in_list(expr, values) -%}

@@ -7,6 +7,7 @@
         lookback_days=none, sensitivity=none, direction=none, seasonality=none, min_history=none,
         min_change_pct=none, segment_alerts=none, min_segment_share=none, max_dimension_values=none,
         as_of=none, insufficient_history='pass') %}
+    {%- do dango_monitors.require_relation(model, 'metric_within_baseline') -%}
     {%- set m = dango_monitors.monitor_config({
         'name': monitor or ('metric_' ~ model.identifier), 'source_table': none,
         'value_expression': value_expression, 'time_column': time_column, 'grain': grain, 'filter': filter,
