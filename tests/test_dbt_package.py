@@ -55,9 +55,12 @@ class Target:
                     os.environ[k] = v
 
 
-def _dbt(args: list[str], project: Path, target: Target):
+def _dbt(args: list[str], project: Path, target: Target | Path):
+    """dbt in-process on the integration project; a Path means that DuckDB file (the other test modules' form)."""
     from dbt.cli.main import dbtRunner
 
+    if isinstance(target, Path):
+        target = Target("duckdb", {"DANGO_WAREHOUSE": str(target)})
     with target.environment():
         return dbtRunner().invoke([*args, "--project-dir", str(project), "--profiles-dir", str(project)])
 
