@@ -1,6 +1,7 @@
 """Schema drift check on 200 tables x 50 columns: the SQL check alone, the in-process check, and the CLI end to end.
 
     .venv/bin/python bench/drift_check.py [--tables 200] [--columns 50] [--runs 7]
+    .venv/bin/python bench/drift_check.py --warehouse postgres [--tables 200] [--columns 50] [--runs 7]
 
 Builds a throwaway dango project (no sources; a dbt project that installs dango_monitors) with a DuckDB warehouse of
 TABLES x COLUMNS columns, takes the baseline, then changes 20 tables (10 narrowed columns, 10 dropped columns: breaking,
@@ -11,6 +12,13 @@ so every later run reports the same 20 changes) and times, as medians over RUNS 
               one transaction and reads the verdict (what the DAG task and the CLI do);
 - run-operation: `dbt run-operation dango_monitors.drift_check` in-process (the path for other warehouses; dbt is
               already imported, so this is dbt's per-invocation cost plus the SQL).
+
+With `--warehouse postgres` the script starts a throw-away PostgreSQL cluster on 127.0.0.1 itself
+(tests/services/postgres.py: initdb + pg_ctl under a temp folder, stopped at exit; or the server in
+DANGO_TEST_PG_DSN), fills it the same way through psycopg2 and times the same 20-change check as:
+- sql:        the compiled statements of `dango_monitors.drift_check`, run in one transaction on PostgreSQL;
+- run-operation: `dbt run-operation dango_monitors.drift_check` in-process against a dbt-postgres profile.
+(The Python core's check() and CLI read DuckDB only until the warehouse layer lands, so they are not timed here.)
 """
 
 from __future__ import annotations
@@ -32,7 +40,7 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 REPO = Path(__file__).resolve().parent.parent
-TYPES = ["INTEGER", "BIGINT", "VARCHAR", "DOUBLE", "DECIMAL(12,2)", "TIMESTAMP", "BOOLEAN", "DATE"]
+TYPES = ["INTEGER", "BIGINT", "VARCHAR", "DOUBLE PRECISION", "DECIMAL(12,2)", "TIMESTAMP", "BOOLEAN", "DATE"]
 
 
 def make_project(root: Path, tables: int, columns: int) -> Path:
@@ -76,12 +84,118 @@ def median_s(values: list[float]) -> str:
     return f"{statistics.median(values):.3f} s (min {min(values):.3f}, max {max(values):.3f}, n={len(values)})"
 
 
+def compile_statements(invoke, run_id: str) -> list[str]:
+    """The statements of one drift check, compiled once by dbt (what the benchmark runs without dbt around them)."""
+    marker = "-- dango statement --"
+    inline = (
+        "{% for s in dango_monitors.drift_check_statements(run_id='" + run_id + "') %}{{ s }}\n"
+        + marker
+        + "\n{% endfor %}"
+    )
+    with contextlib.redirect_stdout(io.StringIO()):  # compile --inline echoes the SQL
+        compiled = invoke(["compile", "--quiet", "--inline", inline])
+    return [s.strip() for s in compiled.result.results[0].node.compiled_code.split(marker) if s.strip()]
+
+
+def main_postgres(args: argparse.Namespace) -> int:
+    """The same check on PostgreSQL: a cluster started (and stopped) by this script, timed side by side."""
+    import psycopg2
+    from dbt.cli.main import dbtRunner
+
+    sys.path.insert(0, str(REPO))
+    from tests.services.postgres import create_database, running_postgres
+
+    tmp = Path(tempfile.mkdtemp(prefix="dango-bench-drift-pg-"))
+    try:
+        with running_postgres() as cluster:
+            server = create_database(cluster, "dango_bench_drift")
+            dbt_dir = tmp / "dbt"
+            dbt_dir.mkdir()
+            (dbt_dir / "dbt_project.yml").write_text('name: bench\nversion: "1.0"\nconfig-version: 2\nprofile: bench\n')
+            (dbt_dir / "profiles.yml").write_text(
+                "bench:\n  target: pg\n  outputs:\n    pg:\n      type: postgres\n"
+                "      host: \"{{ env_var('DANGO_PG_HOST') }}\"\n"
+                "      port: \"{{ env_var('DANGO_PG_PORT') | as_number }}\"\n"
+                "      user: \"{{ env_var('DANGO_PG_USER') }}\"\n"
+                "      password: \"{{ env_var('DANGO_PG_PASSWORD') }}\"\n"
+                "      dbname: \"{{ env_var('DANGO_PG_DBNAME') }}\"\n"
+                "      schema: public\n      threads: 1\n"
+            )
+            (dbt_dir / "packages.yml").write_text(f"packages:\n  - local: {REPO / 'dbt_packages' / 'dango_monitors'}\n")
+            os.environ.update(server.env())
+
+            def invoke(argv: list[str]):
+                result = dbtRunner().invoke([*argv, "--project-dir", str(dbt_dir), "--profiles-dir", str(dbt_dir)])
+                assert result.success, result.exception
+                return result
+
+            con = psycopg2.connect(host=server.host, port=server.port, user=server.user, password=server.password,
+                                   dbname=server.dbname)
+            with con, con.cursor() as cur:
+                cur.execute("CREATE SCHEMA raw_bench")
+                for t in range(args.tables):
+                    cols = ", ".join(f"c{c} {TYPES[(t + c) % len(TYPES)]}" for c in range(args.columns))
+                    cur.execute(f"CREATE TABLE raw_bench.t{t:03d} ({cols}, _dlt_id VARCHAR, _dlt_load_id VARCHAR)")
+            invoke(["deps", "--quiet"])
+            invoke(["run-operation", "dango_monitors.drift_check", "--args", "{run_id: baseline}", "--quiet"])
+            with con, con.cursor() as cur:
+                cur.execute("SELECT count(DISTINCT table_name) FROM dango.dango_schema_changes "
+                            "WHERE run_id = 'baseline' AND change = 'baselined'")
+                assert cur.fetchone()[0] == args.tables
+                for t in range(10):
+                    cur.execute(f"ALTER TABLE raw_bench.t{t:03d} ALTER c1 TYPE SMALLINT USING NULL")  # narrowed
+                    cur.execute(f"ALTER TABLE raw_bench.t{t + 10:03d} DROP COLUMN c2")  # removed
+                cur.execute("ANALYZE")
+
+            statements = compile_statements(invoke, "bench-sql")
+            if os.environ.get("DANGO_BENCH_VERBOSE"):
+                (Path(tempfile.gettempdir()) / "dango_drift_statements.sql").write_text(";\n".join(statements))
+            print(f"PostgreSQL {con.server_version // 10000}: {args.tables} tables x {args.columns} columns = "
+                  f"{args.tables * args.columns:,} columns; 20 breaking changes reported per check")
+
+            def breaking(cur, run_id: str) -> int:
+                cur.execute("SELECT count(*) FROM dango.dango_schema_changes WHERE run_id = %s "
+                            "AND severity = 'breaking'", (run_id,))
+                return cur.fetchone()[0]
+
+            sql_times = []
+            for _ in range(args.runs):
+                t0 = time.perf_counter()
+                with con, con.cursor() as cur:  # one transaction, committed at the end of the block
+                    for statement in statements:
+                        t1 = time.perf_counter()
+                        cur.execute(statement)
+                        if os.environ.get("DANGO_BENCH_VERBOSE"):
+                            print(f"  {time.perf_counter() - t1:7.3f} s  {' '.join(statement.split())[:100]}")
+                sql_times.append(time.perf_counter() - t0)
+                with con, con.cursor() as cur:
+                    assert breaking(cur, "bench-sql") == 20
+
+            runop = []
+            for i in range(args.runs):
+                t0 = time.perf_counter()
+                invoke(["run-operation", "dango_monitors.drift_check", "--args", f"{{run_id: op{i}}}", "--quiet"])
+                runop.append(time.perf_counter() - t0)
+                with con, con.cursor() as cur:
+                    assert breaking(cur, f"op{i}") == 20
+            con.close()
+
+        print(f"sql only ({len(statements)} statements on PostgreSQL, one transaction): {median_s(sql_times)}")
+        print(f"dbt run-operation in-process:                            {median_s(runop)}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tables", type=int, default=200)
     parser.add_argument("--columns", type=int, default=50)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--warehouse", choices=["duckdb", "postgres"], default="duckdb")
     args = parser.parse_args()
+    if args.warehouse == "postgres":
+        return main_postgres(args)
 
     import duckdb
 

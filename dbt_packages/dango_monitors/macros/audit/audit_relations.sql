@@ -46,14 +46,18 @@
   {%- if var('dango_audit_fixtures', false) -%}
     {%- set relation = ref('fixture_' ~ name) -%}
   {%- elif execute -%}
-    {%- set relation = adapter.get_relation(database=target.database, schema=dango_monitors.audit_schema(),
+    {#- Looked up and written with dango's own quoting: the audit schema may have any name. -#}
+    {%- set candidate = api.Relation.create(database=target.database, schema=dango_monitors.audit_schema(),
                                             identifier=name) -%}
+    {%- if dango_monitors.relation_exists(candidate) -%}
+      {%- set relation = dango_monitors.quote_ident(dango_monitors.audit_schema()) ~ '.' ~ dango_monitors.quote_ident(name) -%}
+    {%- endif -%}
   {%- endif -%}
   {%- if relation is not none and (execute or var('dango_audit_fixtures', false)) -%}
-    (select {% for c, t in columns %}{{ adapter.quote(c) }}{% if not loop.last %}, {% endif %}{% endfor %}
+    (select {% for c, t in columns %}{{ dango_monitors.quote_ident(c) }}{% if not loop.last %}, {% endif %}{% endfor %}
      from {{ relation }})
   {%- else -%}
-    (select {% for c, t in columns %}cast(null as {{ t }}) as {{ adapter.quote(c) }}{% if not loop.last %}, {% endif %}{% endfor %}
+    (select {% for c, t in columns %}cast(null as {{ t }}) as {{ dango_monitors.quote_ident(c) }}{% if not loop.last %}, {% endif %}{% endfor %}
      where 1 = 0)
   {%- endif -%}
 {% endmacro %}

@@ -28,6 +28,7 @@
     {%- do statements.append('delete from ' ~ changes ~ ' where run_id = ' ~ run) -%}
     {%- do statements.append('insert into ' ~ snapshots ~ ' select ' ~ run ~ ', ' ~ now ~ ', ' ~ cols
                              ~ ' from (' ~ dango_monitors.drift_columns_sql(schemas, relations) ~ ') as cur') -%}
+    {%- do statements.extend(dango_monitors.refresh_statistics_sql(snapshots)) -%}
     {%- set compare = dango_monitors.drift_changes_sql(
             '(select ' ~ cols ~ ' from ' ~ baselines ~ ' where ' ~ scope ~ ') as base',
             '(select ' ~ cols ~ ' from ' ~ snapshots ~ ' where run_id = ' ~ run ~ ') as snap',
@@ -45,6 +46,7 @@
     {%- do statements.append('delete from ' ~ baselines ~ ' where ' ~ advance) -%}
     {%- do statements.append('insert into ' ~ baselines ~ ' select run_id, checked_at, ' ~ cols ~ ', ' ~ run
                              ~ ' from ' ~ snapshots ~ ' where run_id = ' ~ run ~ ' and ' ~ advance) -%}
+    {%- do statements.extend(dango_monitors.refresh_statistics_sql(baselines)) -%}
     {{ return(statements) }}
 {%- endmacro %}
 

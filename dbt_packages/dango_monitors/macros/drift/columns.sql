@@ -8,7 +8,7 @@
 -#}
 
 {% macro drift_literal(value) -%}
-    {{ return("'" ~ (value | string | replace("'", "''")) ~ "'") }}
+    {{ return(dango_monitors.string_literal(value)) }}
 {%- endmacro %}
 
 {% macro drift_in_list(expr, values) -%}
@@ -57,13 +57,40 @@
     col.data_type
 {%- endmacro %}
 
+{#- The warehouse's columns with information_schema.columns' names and meanings, before any filter. -#}
+{% macro drift_catalog_columns_sql() -%}
+    {{ return(adapter.dispatch('drift_catalog_columns_sql', 'dango_monitors')()) }}
+{%- endmacro %}
+
+{% macro default__drift_catalog_columns_sql() -%}
+    select col.table_catalog, col.table_schema, col.table_name, col.column_name, col.ordinal_position,
+           {{ dango_monitors.drift_column_type_expr() }} as data_type, col.is_nullable
+    from information_schema.columns as col
+{%- endmacro %}
+
+{#- PostgreSQL: the same from pg_catalog, which is about ten times faster than the information_schema view on
+    10,000 columns. format_type gives the full type as written in DDL (numeric(12,2), character varying(10),
+    integer[], timestamp without time zone), which the type rules read. -#}
+{% macro postgres__drift_catalog_columns_sql() -%}
+    select current_database()::text as table_catalog, n.nspname::text as table_schema, c.relname::text as table_name,
+           a.attname::text as column_name, a.attnum::integer as ordinal_position,
+           format_type(a.atttypid, a.atttypmod) as data_type,
+           case when a.attnotnull then 'NO' else 'YES' end as is_nullable
+    from pg_catalog.pg_attribute as a
+    join pg_catalog.pg_class as c on c.oid = a.attrelid
+    join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
+    where a.attnum > 0 and not a.attisdropped
+      and c.relkind in ('r', 'v', 'm', 'f', 'p')
+      and n.nspname not like 'pg\_%'
+{%- endmacro %}
+
 {% macro drift_columns_sql(schemas=none, relations=none) -%}
     select
         col.table_schema, col.table_name, col.column_name,
         cast(col.ordinal_position as integer) as ordinal_position,
-        {{ dango_monitors.drift_column_type_expr() }} as data_type,
+        col.data_type,
         col.is_nullable
-    from information_schema.columns as col
+    from ({{ dango_monitors.drift_catalog_columns_sql() }}) as col
     where col.table_catalog = current_database()
       and col.table_schema not in ('information_schema', {{ dango_monitors.drift_literal(dango_monitors.dango_schema()) }})
       and substr(col.table_schema, 1, 3) <> 'pg_'

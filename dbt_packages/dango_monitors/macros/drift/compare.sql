@@ -13,12 +13,33 @@
 with dango_type_rules as (
     {{ dango_monitors.drift_type_rules_sql() }}
 ),
-b_raw as (select * from {{ baseline }}),
-c_raw as (select * from {{ current }}),
+b_all as (select * from {{ baseline }}),
+c_all as (select * from {{ current }}),
+b_tables as (select distinct table_schema, table_name from b_all),
+c_tables as (select distinct table_schema, table_name from c_all),
+{#- Most tables do not change: only those whose (column, type, nullability) rows differ go through the column-level
+    comparison below. Unchanged tables cannot yield a column change, and table-level changes read the full sets. -#}
+differing as (
+    select distinct table_schema, table_name from (
+        (select table_schema, table_name, column_name, data_type, is_nullable from b_all
+         except
+         select table_schema, table_name, column_name, data_type, is_nullable from c_all)
+        union all
+        (select table_schema, table_name, column_name, data_type, is_nullable from c_all
+         except
+         select table_schema, table_name, column_name, data_type, is_nullable from b_all)
+    ) as diff
+),
+b_raw as (
+    select x.* from b_all as x
+    join differing as d on d.table_schema = x.table_schema and d.table_name = x.table_name
+),
+c_raw as (
+    select x.* from c_all as x
+    join differing as d on d.table_schema = x.table_schema and d.table_name = x.table_name
+),
 {{ dango_monitors.drift_normalize_ctes('b', 'b_raw') }},
 {{ dango_monitors.drift_normalize_ctes('c', 'c_raw') }},
-b_tables as (select distinct table_schema, table_name from b),
-c_tables as (select distinct table_schema, table_name from c),
 first_sight as (
     select ct.table_schema, ct.table_name from c_tables as ct
     where not exists (
@@ -42,16 +63,26 @@ tables_added as (
         select 1 from first_sight as f where f.table_schema = ct.table_schema and f.table_name = ct.table_name
     )
 ),
+{#- Keys by set difference (a hash operation whatever the planner's row estimates, which are poor for CTEs on
+    PostgreSQL; a correlated anti-join there became a nested loop over every column pair). -#}
+removed_keys as (
+    select table_schema, table_name, column_name from b
+    except
+    select table_schema, table_name, column_name from c
+),
+added_keys as (
+    select table_schema, table_name, column_name from c
+    except
+    select table_schema, table_name, column_name from b
+),
 cols_removed as (
     select b.*, row_number() over (
         partition by b.table_schema, b.table_name, b._canonical, b._p1, b._scale
         order by b.ordinal_position, b.column_name) as _pair
     from b
     join c_tables as ct on ct.table_schema = b.table_schema and ct.table_name = b.table_name
-    where not exists (
-        select 1 from c
-        where c.table_schema = b.table_schema and c.table_name = b.table_name and c.column_name = b.column_name
-    )
+    join removed_keys as k
+        on k.table_schema = b.table_schema and k.table_name = b.table_name and k.column_name = b.column_name
 ),
 cols_added as (
     select c.*, row_number() over (
@@ -59,10 +90,8 @@ cols_added as (
         order by c.ordinal_position, c.column_name) as _pair
     from c
     join b_tables as bt on bt.table_schema = c.table_schema and bt.table_name = c.table_name
-    where not exists (
-        select 1 from b
-        where b.table_schema = c.table_schema and b.table_name = c.table_name and b.column_name = c.column_name
-    )
+    join added_keys as k
+        on k.table_schema = c.table_schema and k.table_name = c.table_name and k.column_name = c.column_name
 ),
 both_cols as (
     select

@@ -15,6 +15,7 @@
             data_tests: [dango_monitors.no_breaking_schema_drift]
 -#}
 {% test no_breaking_schema_drift(model, compare_to='baseline') %}
+    {%- do dango_monitors.require_relation(model, 'no_breaking_schema_drift') -%}
     {{ return(dango_monitors.no_breaking_schema_drift_sql(model, compare_to)) }}
 {% endtest %}
 

@@ -83,12 +83,13 @@
 
 {#-
     CTEs `<name>` = every row of relation `src` (which has a data_type column) plus its parsed type:
-    _canonical, _family, _rank, _p1 (precision or length), _p2 (scale).
+    _canonical, _family, _rank, _p1 (precision or length), _p2 (scale). The regexes run once per distinct type
+    name (a handful), not once per column (10,000 in a big schema), then the result joins back by name.
 -#}
 {% macro drift_normalize_ctes(name, src) -%}
 {{ name }}__u as (
-    select s.*, upper(trim(regexp_replace(s.data_type, '\s+', ' ', 'g'))) as _u
-    from {{ src }} as s
+    select t.data_type, upper(trim(regexp_replace(t.data_type, '\s+', ' ', 'g'))) as _u
+    from (select distinct data_type from {{ src }}) as t
 ),
 {{ name }}__p as (
     select u.*,
@@ -100,7 +101,7 @@
             then cast({{ dango_monitors.drift_regex_group('u._u', ',\s*([0-9]+)\s*\)') }} as integer) end as _p2
     from {{ name }}__u as u
 ),
-{{ name }} as (
+{{ name }}__t as (
     select p.*,
         coalesce(r.canonical, lower(p._base)) as _canonical,
         coalesce(r.family, lower(p._base)) as _family,
@@ -109,6 +110,11 @@
         case when r.family = 'decimal' and p._p1 is not null then coalesce(p._p2, 0) else p._p2 end as _scale
     from {{ name }}__p as p
     left join dango_type_rules as r on r.alias = p._base
+),
+{{ name }} as (
+    select s.*, t._u, t._base, t._p1, t._p2, t._canonical, t._family, t._rank, t._scale
+    from {{ src }} as s
+    left join {{ name }}__t as t on t.data_type = s.data_type
 )
 {%- endmacro %}
 

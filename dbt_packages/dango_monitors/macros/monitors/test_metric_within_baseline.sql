@@ -16,6 +16,7 @@
         {{ exceptions.raise_compiler_error("metric_within_baseline: insufficient_history must be warn, fail or pass, not "
             ~ insufficient_history) }}
     {%- endif -%}
+    {%- do dango_monitors.require_relation(model, 'metric_within_baseline') -%}
     {%- set errors = ["'flagged'", "'error'"] + (["'insufficient_history'"] if insufficient_history == 'fail' else []) -%}
     {%- set shown = errors + (["'insufficient_history'"] if insufficient_history == 'warn' else []) -%}
     {#- The test's rows decide between error and warning: dbt evaluates `<fail_calc> <error_if>` over them. -#}

@@ -11,6 +11,7 @@
               meta: {pii: [EMAIL_ADDRESS]}
 -#}
 {% test no_unexpected_pii(model, allow=none, full=false, sample_rows=none) %}
+    {%- do dango_monitors.require_relation(model, 'no_unexpected_pii') -%}
     {{ return(adapter.dispatch('test_no_unexpected_pii', 'dango_monitors')(model, allow, full, sample_rows)) }}
 {% endtest %}
 

@@ -88,12 +88,12 @@
         {%- if strings and row_count != 0 -%}
             {%- set verdict_sql = dango_monitors.pii_verdict_sql(relation, label, strings, full=full, sample_rows=sample_rows,
                 seed=seed, row_count=row_count, overrides=overrides) -%}
-            {%- do run_query("create or replace temp table dango_pii_verdicts as " ~ verdict_sql) -%}
+            {%- do run_query(dango_monitors.create_temp_table_sql("dango_pii_verdicts", verdict_sql)) -%}
             {%- do run_query("insert into " ~ skips ~ " select distinct " ~ rid ~ ", current_timestamp, table_name, column_name, skip_reason
                 from dango_pii_verdicts where skip_reason is not null") -%}
             {%- do run_query("insert into " ~ findings ~ "
                 select " ~ rid ~ ", current_timestamp, v.table_name, v.column_name, v.entity, v.match_mode,
-                    round(v.prevalence, 4), round(v.confidence, 2), v.sample_size, v.matches, v.example, v.status,
+                    " ~ dango_monitors.round_float("v.prevalence", 4) ~ ", " ~ dango_monitors.round_float("v.confidence", 2) ~ ", v.sample_size, v.matches, v.example, v.status,
                     p.first_seen is null, coalesce(p.first_seen, current_timestamp), current_timestamp, " ~ ('true' if full else 'false') ~ "
                 from dango_pii_verdicts v
                 left join (select table_name, column_name, entity, min(first_seen) as first_seen from " ~ findings ~ "

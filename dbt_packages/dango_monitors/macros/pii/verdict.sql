@@ -45,24 +45,7 @@
 
 {% macro default__pii_sample_from(relation, select_list, full, sample_rows, seed, row_count) -%}
     {%- if full -%} select {{ select_list }} from {{ relation }}
-    {%- else -%} select {{ select_list }} from {{ relation }} limit {{ sample_rows }}
-    {%- endif -%}
-{%- endmacro %}
-
-{% macro duckdb__pii_sample_from(relation, select_list, full, sample_rows, seed, row_count) -%}
-    {%- if full -%}
-        select {{ select_list }} from {{ relation }}
-    {%- elif row_count is not none -%}
-        {#- Tables: rows chosen by a hash of their rowid and the seed, so the same table and seed give the same
-            sample. A hash filter first keeps about twice the rows needed (DuckDB then reads the other columns only
-            for those rows), the lowest hashes make the exact count. -#}
-        {%- set keep_one_in = (row_count // (2 * sample_rows)) if row_count > 4 * sample_rows else 1 -%}
-        select {{ select_list }} from {{ relation }}
-        {%- if keep_one_in > 1 %} where hash(rowid, {{ seed }}) % {{ keep_one_in }} = 0{% endif %}
-        order by hash(rowid, {{ seed }}) limit {{ sample_rows }}
-    {%- else -%}
-        {#- Views have no rowid: reservoir sampling with a fixed seed. -#}
-        select {{ select_list }} from {{ relation }} using sample {{ sample_rows }} rows (reservoir, {{ seed }})
+    {%- else -%} {{ dango_monitors.random_sample_sql(relation, select_list, sample_rows, seed, row_count) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -159,7 +142,11 @@ scanned_columns as (
     {%- endfor %}
 ),
 joined as {{ dango_monitors.pii_materialized() }} (
-    select c.*, a.* exclude (col) from scanned_columns c left join agg a on a.col = c.col
+    {%- set agg_columns = ['non_null'] -%}
+    {%- for e in entities %}{% set j = loop.index0 %}
+        {%- do agg_columns.extend(['s' ~ j, 'v' ~ j, 'x' ~ j] + (['h' ~ j, 'y' ~ j] if e.contains_pattern else [])) -%}
+    {%- endfor %}
+    select c.*, {{ dango_monitors.star_except('a', ['col'], ['col'] + agg_columns) }} from scanned_columns c left join agg a on a.col = c.col
 ),
 stats as (
     {%- for e in entities %}{% set j = loop.index0 %}

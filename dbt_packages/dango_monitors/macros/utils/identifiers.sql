@@ -1,12 +1,5 @@
-{#- Cross-database helpers. Each dispatches so an adapter can override it (default__ / duckdb__ side by side). -#}
-
-{% macro quote_ident(name) -%}
-    {{ return(adapter.dispatch('quote_ident', 'dango_monitors')(name)) }}
-{%- endmacro %}
-
-{% macro default__quote_ident(name) -%}
-    {{ return('"' ~ (name | string | replace('"', '""')) ~ '"') }}
-{%- endmacro %}
+{#- Where dango's own tables live. Quoting is cross_db/quote_ident.sql; the other cross-database helpers are in
+    cross_db/, one per file. -#}
 
 {% macro dango_schema() -%}
     {{ return(var('dango_schema', 'dango')) }}

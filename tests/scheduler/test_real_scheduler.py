@@ -1,0 +1,72 @@
+"""The demo's sync DAG under a real Airflow (scheduler, dag-processor, triggerer, api-server, LocalExecutor), the
+way a team deploys it: nothing created by hand, not even the pool. The run must succeed, its audit rows land in the
+warehouse, and the success alert reach a webhook receiver on 127.0.0.1 (DAG callbacks run in the dag-processor)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from airflow_provider_dango.alerts.receiver import Receiver
+from tests.conftest import REPO, copy_project
+from tests.services.airflow import running_airflow
+
+DAG_ID = "dango_shop_daily"
+
+
+def _project(tmp_path: Path) -> Path:
+    project = copy_project(tmp_path / "shop")
+    schedules_path = project / ".dango" / "schedules.yml"
+    schedules = yaml.safe_load(schedules_path.read_text())
+    schedules["schedules"][0]["notify_on"] = ["failure", "success"]
+    schedules["notifications"]["webhooks"] = [{"name": "ops", "url": "${DANGO_TEST_WEBHOOK}", "format": "generic"}]
+    schedules_path.write_text(yaml.safe_dump(schedules, sort_keys=False))
+    return project
+
+
+def test_demo_sync_dag_under_a_real_scheduler(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    project = _project(tmp_path)
+    dango = Path(sys.executable).parent / "dango"
+    subprocess.run([str(dango), "dbt", "manifest", "--project-dir", str(project)], check=True, capture_output=True)
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    shutil.copy(REPO / "dags" / "dango_dags.py", dags)
+
+    with Receiver() as receiver:
+        env = {"DANGO_PROJECT_DIR": str(project), "DANGO_TEST_WEBHOOK": receiver.url("/hook")}
+        with running_airflow(tmp_path / "airflow", dags, env) as airflow:
+            airflow.wait_for_dag(DAG_ID)
+            run_id = airflow.trigger(DAG_ID)
+            state = airflow.wait_for_run(DAG_ID, run_id, timeout=900)
+            tasks = airflow.task_states(DAG_ID, run_id)
+            assert state == "success", f"{tasks}\n{airflow.log_tail('scheduler')}"
+            assert set(tasks.values()) == {"success"}
+            deadline = time.monotonic() + 60
+            while not receiver.on("/hook") and time.monotonic() < deadline:
+                time.sleep(0.5)
+
+    events = [r.json for r in receiver.on("/hook")]
+    completed = [e for e in events if e["event"] == "sync_completed"]
+    assert completed, f"no sync_completed alert reached the receiver: {events}"
+    assert completed[0]["schedule"] == "shop_daily"
+    assert completed[0]["rows_loaded"] > 3000
+
+    con = duckdb.connect(str(project / "data" / "warehouse.duckdb"), read_only=True)
+    try:
+        (dag_state,) = con.execute(
+            "select state from dango.dango_audit_dag_runs where dag_id = ? and run_id = ?", [DAG_ID, run_id]
+        ).fetchone()
+        audited = dict(con.execute(
+            "select task_id, state from dango.dango_audit_task_runs where dag_id = ? and run_id = ?", [DAG_ID, run_id]
+        ).fetchall())
+    finally:
+        con.close()
+    assert dag_state == "success"
+    assert audited == tasks
