@@ -17,6 +17,7 @@
 {%- endmacro %}
 
 {% macro default__pii_entities() -%}
+    {%- set has_at = dango_monitors.pii_has('{v}', '@') -%}
     {%- set email_re = "[A-Za-z0-9][A-Za-z0-9._%+'-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\\.[A-Za-z]{2,24}" -%}
     {%- set name_part = "[\\p{Lu}\\p{Lo}][\\p{L}\\p{M}'’.-]*" -%}
     {#- Street lines: a house number before or after one to seven words ("141 Hodges Mountains", "8, rue Jeanne
@@ -27,15 +28,21 @@
     {%- set addr_num = "[0-9]{1,6}[A-Za-z]?(?:[-/][0-9]{1,4}[A-Za-z]?)?" -%}
     {%- set addr_street = addr_word ~ "(?: " ~ addr_word ~ "){0,6}" -%}
     {%- set addr_unit = "(?: (?:" ~ addr_word ~ " )?#?[0-9]{1,5}[A-Za-z]?)?" -%}
-    {%- set addr_jp = "\\p{Han}[\\p{Han}\\p{Hiragana}\\p{Katakana}ー]*[0-9]{1,3}丁目[0-9]{1,4}番(?:地)?(?:[0-9]{1,4}号)?(?: [^\\n]{1,40})?" -%}
-    {%- set addr_type = "(?i:rue|avenue|boulevard|chemin|allée|impasse|place|quai|route|via|viale|piazza|calle|avenida|plaza|paseo|camino|carrer|rua|praça|ulica|aleja|al\\.)" -%}
+    {%- set addr_jp = "[\\p{Han}][\\p{Han}\\p{Hiragana}\\p{Katakana}ー]*[0-9]{1,3}丁目[0-9]{1,4}番(?:地)?(?:[0-9]{1,4}号)?(?: [^\\n]{1,40})?" -%}
+    {#- Street types in lower case or capitalised (no inline flags: PostgreSQL has none). -#}
+    {%- set addr_types = [] -%}
+    {%- for t in ['rue', 'avenue', 'boulevard', 'chemin', 'allée', 'impasse', 'place', 'quai', 'route', 'via', 'viale', 'piazza',
+                  'calle', 'avenida', 'plaza', 'paseo', 'camino', 'carrer', 'rua', 'praça', 'ulica', 'aleja', 'al\\.'] -%}
+        {%- do addr_types.append('[' ~ t[0] ~ t[0] | upper ~ ']' ~ t[1:]) -%}
+    {%- endfor -%}
+    {%- set addr_type = "(?:" ~ addr_types | join('|') ~ ")" -%}
     {{ return([
         {
             'name': 'EMAIL_ADDRESS',
-            'prefilter': "contains({v}, '@') and length({v}) between 6 and 254",
+            'prefilter': has_at ~ " and length({v}) between 6 and 254",
             'pattern': email_re,
             'contains_pattern': email_re,
-            'contains_prefilter': "contains({v}, '@')",
+            'contains_prefilter': has_at,
             'validator': dango_monitors.pii_email_valid('{v}'),
             'mask': "left({v}, 1) || '***@' || left(split_part({v}, '@', 2), 1) || '***.' || split_part({v}, '.', -1)",
             'hint': '(^|_)e_?mail(_|$|addr)',
@@ -84,10 +91,10 @@
         },
         {
             'name': 'IP_ADDRESS',
-            'prefilter': "length({v}) between 2 and 45 and (contains({v}, '.') or contains({v}, ':'))",
+            'prefilter': "length({v}) between 2 and 45 and (" ~ dango_monitors.pii_has('{v}', '.') ~ " or " ~ dango_monitors.pii_has('{v}', ':') ~ ")",
             'pattern': "[0-9]{1,3}(?:\\.[0-9]{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}",
             'validator': dango_monitors.pii_ip_valid('{v}'),
-            'mask': "case when contains({v}, '.') then split_part({v}, '.', 1) || '.*.*.*' else split_part({v}, ':', 1) || ':****:****:****' end",
+            'mask': "case when " ~ dango_monitors.pii_has('{v}', '.') ~ " then split_part({v}, '.', 1) || '.*.*.*' else split_part({v}, ':', 1) || ':****:****:****' end",
             'hint': '(^|_)(ip|ipv4|ipv6|ip_?addr(ess)?|remote_?addr|client_?ip|host_?addr)(_|$)',
             'hint_required': false,
             'min_valid_ratio': 0.9,

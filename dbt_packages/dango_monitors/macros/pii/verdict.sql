@@ -22,6 +22,7 @@
         'dango_pii_min_prevalence_with_hint': 0.3,
         'dango_pii_min_contains_hits': 3,
         'dango_pii_min_contains_prevalence': 0.01,
+        'dango_pii_batch_columns': 50,
     } -%}
     {{ return(var(name, defaults[name])) }}
 {%- endmacro %}
@@ -66,11 +67,30 @@
     {%- endif -%}
 {%- endmacro %}
 
+{% macro postgres__pii_sample_from(relation, select_list, full, sample_rows, seed, row_count) -%}
+    {%- if full -%}
+        select {{ select_list }} from {{ relation }}
+    {%- elif row_count is not none -%}
+        {#- Tables: a Bernoulli sample with a fixed seed (REPEATABLE), sized to keep about 1.2 times the rows needed
+            (every part of the table equally likely, never the oldest rows first), then the rows with the lowest
+            hash of their physical position up to the cap, so the cap does not favour the table's start either. -#}
+        {%- set pct = [100.0, (120.0 * sample_rows / row_count) if row_count > 0 else 100.0] | min -%}
+        select {{ select_list }} from {{ relation }}
+        {%- if pct < 100.0 %} tablesample bernoulli ({{ pct }}) repeatable ({{ seed }}){% endif %}
+        order by md5(ctid::text || '{{ seed }}') limit {{ sample_rows }}
+    {%- else -%}
+        {#- Views: every row ordered by a hash of its whole content and the seed (reproducible, reads the view). -#}
+        select {{ select_list }} from (select * from {{ relation }}) as pii_view
+        order by md5(pii_view::text || '{{ seed }}') limit {{ sample_rows }}
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro pii_materialized() -%}
     {{ return(adapter.dispatch('pii_materialized', 'dango_monitors')()) }}
 {%- endmacro %}
 {% macro default__pii_materialized() -%}{%- endmacro %}
 {% macro duckdb__pii_materialized() -%} materialized {%- endmacro %}
+{% macro postgres__pii_materialized() -%} materialized {%- endmacro %}
 
 {#- The verdict query for one relation.
     relation: a dbt Relation (or quoted name); table_label: 'schema.table' as reported; columns: string column names;
@@ -159,7 +179,9 @@ scanned_columns as (
     {%- endfor %}
 ),
 joined as {{ dango_monitors.pii_materialized() }} (
-    select c.*, a.* exclude (col) from scanned_columns c left join agg a on a.col = c.col
+    select c.*, a.non_null
+        {%- for e in entities %}{% set j = loop.index0 %}, a.s{{ j }}, a.v{{ j }}, a.x{{ j }}{% if e.contains_pattern %}, a.h{{ j }}, a.y{{ j }}{% endif %}{% endfor %}
+    from scanned_columns c left join agg a on a.col = c.col
 ),
 stats as (
     {%- for e in entities %}{% set j = loop.index0 %}
@@ -183,8 +205,8 @@ stats as (
 measured as (
     select
         *,
-        case when non_null > 0 then cast(matches as double) / non_null else 0 end as prevalence,
-        case when shape_matches > 0 then cast(matches as double) / shape_matches else 0 end as valid_ratio,
+        case when non_null > 0 then cast(matches as double precision) / non_null else 0 end as prevalence,
+        case when shape_matches > 0 then cast(matches as double precision) / shape_matches else 0 end as valid_ratio,
         case when non_null = 0 then 'no non-null values in the sample'
              when non_null < {{ min_sample }} then 'only ' || cast(non_null as varchar) || ' non-null values in the sample (minimum {{ min_sample }})'
         end as skip_reason
