@@ -90,7 +90,6 @@
             {%- do scanned.append((label, strings | length, verdicts)) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- if adapter.type() == 'postgres' -%}{%- do adapter.commit() -%}{%- endif -%}
     {%- do dango_monitors.pii_log_summary(scanned) -%}
 {%- endmacro %}
 

@@ -27,13 +27,19 @@
     {{ return(var(name, defaults[name])) }}
 {%- endmacro %}
 
+{#- Column names are compared lower-cased, with spaces, hyphens and dots read as underscores (`E-Mail`,
+    `Date of birth`) and camelCase split (`firstName`). -#}
+{% macro pii_normal_name(name) -%}
+    {{ return(modules.re.sub('[ .-]+', '_', modules.re.sub('([a-z0-9])([A-Z])', '\\1_\\2', name | string)).lower()) }}
+{%- endmacro %}
+
 {% macro pii_column_hint(entity, column_name, table_name) -%}
-    {%- set col = column_name | lower -%}
+    {%- set col = dango_monitors.pii_normal_name(column_name) -%}
     {%- if entity.hint_exclude and modules.re.search(entity.hint_exclude, col) -%}
         {{ return(false) }}
     {%- elif modules.re.search(entity.hint, col) -%}
         {{ return(true) }}
-    {%- elif entity.name == 'PERSON' and col == 'name' and modules.re.search(dango_monitors.pii_person_tables_re(), table_name | lower) -%}
+    {%- elif entity.bare_hint and modules.re.search(entity.bare_hint, col) and modules.re.search(dango_monitors.pii_person_tables_re(), table_name | lower) -%}
         {{ return(true) }}
     {%- endif -%}
     {{ return(false) }}
@@ -109,14 +115,40 @@
     {%- set select_list = [] -%}
     {%- set aliases = [] -%}
     {%- set hints = [] -%}
+    {%- set negative = [] -%}
+    {%- set ns = namespace(needs_names=false) -%}
     {%- for col in columns -%}
+        {%- do negative.append(modules.re.search(dango_monitors.pii_negative_hint_re(), dango_monitors.pii_normal_name(col)) is not none) -%}
         {%- do select_list.append(dango_monitors.quote_ident(col) ~ ' as c' ~ loop.index0) -%}
         {%- do aliases.append('c' ~ loop.index0) -%}
         {%- set col_hints = [] -%}
         {%- for e in entities -%}{%- do col_hints.append(dango_monitors.pii_column_hint(e, col, table_name)) -%}{%- endfor -%}
         {%- do hints.append(col_hints) -%}
     {%- endfor -%}
-with sampled as (
+    {#- The validator each (column, entity) runs: the value-based one where a hint is missing, narrowed by the
+        entity's own separators in columns named like ids or versions. -#}
+    {%- set validators = [] -%}
+    {%- for col in columns %}{% set i = loop.index0 %}
+        {%- set row = [] -%}
+        {%- for e in entities %}{% set j = loop.index0 %}
+            {%- set ns_v = e.validator -%}
+            {%- if e.unhinted_validator and not hints[i][j] -%}
+                {%- set ns_v = e.unhinted_validator -%}{%- set ns.needs_names = true -%}
+            {%- endif -%}
+            {%- if e.negative_override and negative[i] and not hints[i][j] -%}
+                {%- set ns_v = '(' ~ ns_v ~ ') and (' ~ e.negative_override ~ ')' -%}
+            {%- endif -%}
+            {%- do row.append(ns_v) -%}
+        {%- endfor -%}
+        {%- do validators.append(row) -%}
+    {%- endfor -%}
+with
+{%- if ns.needs_names %}
+pii_first_names as {{ dango_monitors.pii_materialized() }} (
+    {{ dango_monitors.pii_first_names_cte() }}
+),
+{%- endif %}
+sampled as (
     {{ dango_monitors.pii_sample_from(relation, select_list | join(', '), full, sample_rows, seed, row_count) }}
 ),
 flags as (
@@ -132,7 +164,7 @@ flags as (
         , 0 as f{{ j }}_{{ i }}
         {%- else %}
         , case when {{ dango_monitors.pii_render(e.prefilter, a) }} and {{ dango_monitors.pii_full_match(a, e.pattern) }}
-               then case when {{ dango_monitors.pii_render(e.validator, a) }} then 2 else 1 end else 0 end as f{{ j }}_{{ i }}
+               then case when {{ dango_monitors.pii_render(validators[i][j], a) }} then 2 else 1 end else 0 end as f{{ j }}_{{ i }}
         {%- endif %}
         {%- if e.contains_pattern %}
         , case when {{ dango_monitors.pii_render(e.contains_prefilter, a) }} and {{ dango_monitors.pii_contains_match(a, e.contains_pattern) }}
