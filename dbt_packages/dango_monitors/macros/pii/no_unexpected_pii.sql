@@ -61,8 +61,14 @@
             || cast(sample_size as varchar) || ' sampled values (e.g. ' || coalesce(example, '?')
             || '); declare it with meta: {pii: [' || entity || ']} on the column, or remove it' as reason
     from (
-        {{ dango_monitors.pii_verdict_sql(model, model.schema ~ '.' ~ model.identifier, columns, full=full,
-                                          sample_rows=sample_rows, overrides=overrides) }}
+        {%- set rows = dango_monitors.pii_sample_rows_for(columns | length, sample_rows) %}
+        {%- for batch in dango_monitors.pii_column_batches(columns) %}
+        select * from (
+        {{ dango_monitors.pii_verdict_sql(model, model.schema ~ '.' ~ model.identifier, batch, full=full,
+                                          sample_rows=rows, overrides=overrides) }}
+        ) as batch_{{ loop.index }}
+        {{ 'union all' if not loop.last }}
+        {%- endfor %}
     ) verdicts
     where flagged and status = 'detected'
     {%- for cname, a in allowed.items() %}

@@ -111,11 +111,10 @@
     Returns the verdict rows that matter (flagged, or not judged) as dicts; masked examples only. `declared` maps a
     lower-cased column name to its `meta.pii` allowance: such findings get status `declared`. -#}
 {% macro pii_scan_columns(relation, label, columns, full, sample_rows, seed, row_count, overrides, declared) -%}
-    {%- set width = dango_monitors.pii_setting('dango_pii_batch_columns') | int -%}
     {%- set out = [] -%}
-    {%- for start in range(0, columns | length, width) -%}
-        {%- set batch = columns[start:start + width] -%}
-        {%- set sql = dango_monitors.pii_verdict_sql(relation, label, batch, full=full, sample_rows=sample_rows, seed=seed,
+    {%- set rows = dango_monitors.pii_sample_rows_for(columns | length, sample_rows) -%}
+    {%- for batch in dango_monitors.pii_column_batches(columns) -%}
+        {%- set sql = dango_monitors.pii_verdict_sql(relation, label, batch, full=full, sample_rows=rows, seed=seed,
             row_count=row_count, overrides=overrides) -%}
         {%- set result = run_query("select table_name, column_name, entity, match_mode, prevalence, confidence, sample_size, matches,
             example, status, flagged, skip_reason from (" ~ sql ~ ") v where (flagged and status <> 'suppressed') or skip_reason is not null") -%}
