@@ -53,9 +53,15 @@
     regexp_full_match({{ token }}, {{ dango_monitors.pii_sql_string(dango_monitors.pii_first_names() | join('|')) }})
 {%- endmacro %}
 
-{#- Whether the verdict query needs the `pii_first_names` CTE (not on DuckDB, which uses a regex). -#}
+{% macro postgres__pii_first_name_known(token, inline=false) -%}
+    {#- A constant array: PostgreSQL 14+ hashes `= any` over constant arrays (an IN subquery on a CTE of the names was
+        planned as a linear scan per value). The names are letters only, so the array literal needs no quoting. -#}
+    ({{ token }} = any(cast({{ dango_monitors.pii_sql_string('{' ~ dango_monitors.pii_first_names() | join(',') ~ '}') }} as text[])))
+{%- endmacro %}
+
+{#- Whether the verdict query needs the `pii_first_names` CTE (not on DuckDB or PostgreSQL). -#}
 {% macro pii_first_names_needs_cte() -%}
-    {{ return(adapter.type() != 'duckdb') }}
+    {{ return(adapter.type() not in ('duckdb', 'postgres')) }}
 {%- endmacro %}
 
 {#- The CTE body the verdict query adds when a column needs the value-based check. -#}
