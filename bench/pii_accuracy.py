@@ -34,7 +34,21 @@ from pii_common import BenchDbt
 from stdnum import luhn
 from stdnum.iban import validate as iban_validate
 
-LOCALES = ["en_US", "de_DE", "fr_FR", "en_GB", "it_IT", "es_ES", "nl_NL", "ja_JP"]
+LOCALES = ["en_US", "de_DE", "fr_FR", "en_GB", "it_IT", "es_ES", "nl_NL", "ja_JP", "pt_PT", "sv_SE", "pl_PL"]
+EUROPEAN = ["de_DE", "fr_FR", "it_IT", "es_ES", "nl_NL", "pt_PT", "sv_SE", "pl_PL", "en_GB"]
+# Column names in the issue's languages (de, fr, es, pt, it, nl, sv, pl) per entity: hinted names a team would write.
+LOCAL_HINTS = {
+    "PERSON": ["vorname", "nachname", "prenom", "nom_de_famille", "apellidos", "nome_completo", "cognome", "voornaam",
+               "achternaam", "fornamn", "efternamn", "imie", "nazwisko"],
+    "EMAIL_ADDRESS": ["correo", "courriel", "e_post", "posta_elettronica", "mail"],
+    "PHONE_NUMBER": ["telefon", "telefono", "telefone", "telefoon", "handy", "komorka", "telephone_portable"],
+    "STREET_ADDRESS": ["strasse", "adresse", "direccion", "indirizzo", "endereco", "adres", "gatuadress", "ulica"],
+    "DATE_OF_BIRTH": ["geburtsdatum", "date_de_naissance", "fecha_nacimiento", "data_nascimento", "data_di_nascita",
+                      "geboortedatum", "fodelsedatum", "data_urodzenia"],
+}
+TITLES = ["Dr.", "Prof.", "Prof. Dr.", "Herr", "Frau", "Mme", "Dott.", "Sr.", "dhr.", "Dr. med."]
+DEGREES = ["MBA", "B.Sc.", "M.A.", "PhD", "Dipl.-Ing.", "LL.M."]
+PARTICLES = ["van", "van der", "von", "de", "da", "dos", "di", "de la", "van den", "zu"]
 ENTITIES = [
     "EMAIL_ADDRESS",
     "PHONE_NUMBER",
@@ -112,6 +126,35 @@ class Corpus:
     def dob(self) -> str:
         d = self.fake().date_of_birth(minimum_age=18, maximum_age=90)
         return d.strftime(self.rng.choice(["%Y-%m-%d", "%d.%m.%Y", "%m/%d/%Y"]))
+
+    def full_name(self) -> str:
+        """A full name with the shapes of issue 15: titles, particles, hyphenated surnames, degrees, diacritics."""
+        f, r = self.fakers[self.rng.choice(EUROPEAN)], self.rng
+        first, last = f.first_name(), f.last_name()
+        shape = r.random()
+        if shape < 0.15:
+            last = f"{last}-{f.last_name()}"
+        elif shape < 0.3:
+            last = f"{r.choice(PARTICLES)} {last}"
+        name = f"{first} {last}"
+        if r.random() < 0.2:
+            name = f"{r.choice(TITLES)} {name}"
+        if r.random() < 0.1:
+            name = f"{name}, {r.choice(DEGREES)}"
+        if r.random() < 0.05:
+            name = f"{last}, {first}"
+        return name
+
+    def valid_ipv4(self) -> str:
+        """An IPv4-shaped build or version string that would pass IP validation (an octet >= 32)."""
+        r = self.rng
+        return f"{r.randint(32, 223)}.{r.randint(0, 255)}.{r.randint(0, 255)}.{r.randint(0, 255)}"
+
+    def ssn_valid_order(self) -> str:
+        """An order number that passes the SSN checks (area 001-665, 667-899; group and serial non-zero)."""
+        r = self.rng
+        area = r.choice([r.randint(1, 665), r.randint(667, 899)])
+        return f"{area:03d}-{r.randint(1, 99):02d}-{r.randint(1, 9999):04d}"
 
     # --- hard negatives -----------------------------------------------------------------------------------
     def luhn_invalid_16(self) -> str:
@@ -193,6 +236,22 @@ class Corpus:
             self.add(r.choice(["email_address", "login", "field"]), "EMAIL_ADDRESS", self.fakers["en_US"].free_email, p)
         for _ in range(3):
             self.add(r.choice(["notes", "comment", "message"]), "EMAIL_ADDRESS", self.text_with_email)
+        # Names: full names under no hint (owner, field_n, nome, bare name) and under hints in eight languages.
+        for base in ["owner", "field", "assignee", "nome", "naam", "name", "contact_person", "holder"]:
+            self.add(base, "PERSON", self.full_name, r.choice(PREVALENCES))
+        for entity, bases in LOCAL_HINTS.items():
+            for base in r.sample(bases, 3):
+                loc = r.choice(EUROPEAN)
+                f = self.fakers[loc]
+                gen = {
+                    "PERSON": f.first_name if base in ("vorname", "prenom", "voornaam", "fornamn", "imie")
+                    else f.last_name,
+                    "EMAIL_ADDRESS": f.email,
+                    "PHONE_NUMBER": f.phone_number,
+                    "STREET_ADDRESS": f.street_address,
+                    "DATE_OF_BIRTH": self.dob,
+                }[entity]
+                self.add(base, entity, gen, r.choice(PREVALENCES))
         # Hard negatives (label None), several of each.
         negatives = [
             ("tracking_id", self.luhn_invalid_16),
@@ -223,6 +282,17 @@ class Corpus:
             ("address_type", lambda: r.choice(["Home", "Work", "Billing", "Shipping"])),
             ("address_id", self.numeric_id),
             ("delivery_note", lambda: f"{r.randint(1, 12)} {r.choice(['boxes', 'parcels', 'pallets'])}"),
+            # Issue 15's look-alikes: product `name` columns, companies with legal forms, cities, IPv4-valid builds
+            # and versions, SSN-valid order numbers.
+            ("name", lambda: self.fake().catch_phrase().title()),
+            ("name", lambda: f"{self.fakers['en_US'].color_name()} {r.choice(['Chair', 'Lamp', 'Desk', 'Sofa'])}"),
+            ("company_name", lambda: self.fakers[r.choice(EUROPEAN)].company()),
+            ("supplier", lambda: self.fakers[r.choice(EUROPEAN)].company()),
+            ("city_name", lambda: self.fakers[r.choice(EUROPEAN)].city()),
+            ("build", self.valid_ipv4),
+            ("app_version", self.valid_ipv4),
+            ("order_no", self.ssn_valid_order),
+            ("invoice_number", self.ssn_valid_order),
         ]
         for base, gen in negatives:
             for _ in range(2):
@@ -353,8 +423,13 @@ def main() -> int:
     worst = min(
         (tp / (tp + fp) if tp + fp else 1.0, tp / (tp + fn) if tp + fn else 1.0) for tp, fp, fn in ours_stats.values()
     )
-    ok = prec >= 0.97 and rec >= 0.95 and min(worst) >= 0.9
-    print(f"\ntargets (precision >= 0.97, recall >= 0.95, no entity below 0.9): {'met' if ok else 'NOT met'}")
+    tp, fp, fn = ours_stats.get("PERSON", (0, 0, 0))
+    person = (tp / (tp + fp) if tp + fp else 1.0, tp / (tp + fn) if tp + fn else 1.0)
+    ok = prec >= 0.97 and rec >= 0.97 and min(person) >= 0.95 and min(worst) >= 0.9
+    print(
+        f"\ntargets (overall precision and recall >= 0.97, PERSON >= 0.95 each, no entity below 0.9): "
+        f"{'met' if ok else 'NOT met'} (PERSON precision {person[0]:.3f}, recall {person[1]:.3f})"
+    )
     return 0
 
 

@@ -19,17 +19,26 @@ from airflow_provider_dango.commands.output import silenced_stdout  # noqa: E402
 class BenchDbt:
     """A minimal dbt project in `root` whose profile points at `warehouse`, with dango_monitors installed."""
 
-    def __init__(self, root: Path, warehouse: Path) -> None:
+    def __init__(self, root: Path, warehouse: Path | None, postgres: Any = None) -> None:
+        """`postgres`: a tests.services.postgres.PostgresServer to use instead of the DuckDB file."""
         self.root = root
         self.warehouse = warehouse
         root.mkdir(parents=True, exist_ok=True)
         (root / "dbt_project.yml").write_text(
             "name: pii_bench\nversion: '1.0'\nconfig-version: 2\nprofile: pii_bench\n", encoding="utf-8"
         )
+        if postgres is None:
+            output = f"type: duckdb\n      path: '{warehouse}'\n"
+        else:
+            s = postgres
+            output = (
+                f"type: postgres\n      host: {s.host}\n      port: {s.port}\n      user: {s.user}\n"
+                f"      password: \"{{{{ env_var('DANGO_PG_PASSWORD') }}}}\"\n"
+                f"      dbname: {s.dbname}\n      schema: public\n"
+            )
+            os.environ["DANGO_PG_PASSWORD"] = s.password
         (root / "profiles.yml").write_text(
-            f"pii_bench:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: '{warehouse}'\n"
-            "      threads: 1\n",
-            encoding="utf-8",
+            f"pii_bench:\n  target: dev\n  outputs:\n    dev:\n      {output}      threads: 1\n", encoding="utf-8"
         )
         (root / "packages.yml").write_text(f"packages:\n  - local: {PACKAGE}\n", encoding="utf-8")
         shutil.rmtree(root / "dbt_packages", ignore_errors=True)

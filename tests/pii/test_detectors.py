@@ -94,9 +94,9 @@ def detect(macros):
 
     def run(values: list[str]) -> dict[str, set[str]]:
         rows = con.execute(
-            f"SELECT v, list_filter({sql}, lambda x: x IS NOT NULL) FROM unnest(?::VARCHAR[]) t(v)", [values]
+            f"SELECT v, {sql} FROM unnest(?::VARCHAR[]) t(v)", [values]
         ).fetchall()
-        return {v: set(found) for v, found in rows}
+        return {v: set(filter(None, found.split(","))) for v, found in rows}
 
     return run
 

@@ -29,6 +29,9 @@
     {%- if not execute -%}
         select 1 as placeholder where 1 = 0
     {%- else -%}
+    {%- if adapter.get_relation(database=model.database, schema=model.schema, identifier=model.identifier) is none -%}
+        {{ exceptions.raise_compiler_error("dango_monitors.no_unexpected_pii: relation " ~ model ~ " does not exist (build it first, or fix the test's model)") }}
+    {%- endif -%}
     {%- set allowed = {} -%}
     {%- set nodes = (graph.nodes.values() | list) + (graph.sources.values() | list) -%}
     {%- for node in nodes -%}
@@ -53,10 +56,20 @@
     {%- if not columns -%}
         select 1 as placeholder where 1 = 0
     {%- else -%}
-    select table_name, column_name, entity, match_mode, prevalence, confidence, sample_size, example
+    select table_name, column_name, entity, match_mode, prevalence, confidence, sample_size, example,
+        column_name || ' holds ' || entity || (case when match_mode = 'contains' then ' inside text' else '' end)
+            || ' in ' || cast(cast(floor(prevalence * 100 + 0.5) as integer) as varchar) || '% of '
+            || cast(sample_size as varchar) || ' sampled values (e.g. ' || coalesce(example, '?')
+            || '); declare it with meta: {pii: [' || entity || ']} on the column, or remove it' as reason
     from (
-        {{ dango_monitors.pii_verdict_sql(model, model.schema ~ '.' ~ model.identifier, columns, full=full,
-                                          sample_rows=sample_rows, overrides=overrides) }}
+        {%- set rows = dango_monitors.pii_sample_rows_for(columns | length, sample_rows) %}
+        {%- for batch in dango_monitors.pii_column_batches(columns) %}
+        select * from (
+        {{ dango_monitors.pii_verdict_sql(model, model.schema ~ '.' ~ model.identifier, batch, full=full,
+                                          sample_rows=rows, overrides=overrides) }}
+        ) as batch_{{ loop.index }}
+        {{ 'union all' if not loop.last }}
+        {%- endfor %}
     ) verdicts
     where flagged and status = 'detected'
     {%- for cname, a in allowed.items() %}

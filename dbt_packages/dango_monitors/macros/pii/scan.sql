@@ -15,7 +15,7 @@
     {% do run_query("create schema if not exists " ~ dango_monitors.quote_ident(dango_monitors.dango_schema())) %}
     {% do run_query("create table if not exists " ~ dango_monitors.pii_findings_relation() ~ " (
         run_id varchar, scanned_at timestamp, table_name varchar, column_name varchar, entity varchar,
-        match_mode varchar, prevalence double, confidence double, sample_size bigint, matches bigint,
+        match_mode varchar, prevalence double precision, confidence double precision, sample_size bigint, matches bigint,
         example varchar, status varchar, is_new boolean, first_seen timestamp, last_seen timestamp, full_scan boolean)") %}
     {% do run_query("create table if not exists " ~ dango_monitors.dango_relation('dango_pii_skips') ~ " (
         run_id varchar, scanned_at timestamp, table_name varchar, column_name varchar, reason varchar)") %}
@@ -42,7 +42,9 @@
 
     {%- set listed = run_query("select table_schema, table_name, table_type from information_schema.tables
         where table_schema not in (" ~ dango_monitors.pii_sql_string(dango_schema) ~ ", 'information_schema', 'pg_catalog')
-        and table_catalog = current_database() order by 1, 2") -%}
+        and left(table_schema, 3) <> 'pg_' and table_catalog = current_database() order by 1, 2") -%}
+    {%- set declared = dango_monitors.pii_declared_columns() -%}
+    {%- set scanned = [] -%}
     {%- set wanted = [] -%}
     {%- for row in listed.rows -%}
         {%- set schema, name, kind = row[0], row[1], row[2] -%}
@@ -81,27 +83,125 @@
         {%- elif row_count == 0 -%}
             {%- do skipped.append((none, 'empty table')) -%}
         {%- endif -%}
-        {%- for column, reason in skipped -%}
-            {%- do run_query("insert into " ~ skips ~ " values (" ~ rid ~ ", current_timestamp, " ~ dango_monitors.pii_sql_string(label)
-                ~ ", " ~ (dango_monitors.pii_sql_string(column) if column else 'null') ~ ", " ~ dango_monitors.pii_sql_string(reason) ~ ")") -%}
-        {%- endfor -%}
+        {%- do dango_monitors.pii_store_skips(skips, rid, label, skipped) -%}
         {%- if strings and row_count != 0 -%}
-            {%- set verdict_sql = dango_monitors.pii_verdict_sql(relation, label, strings, full=full, sample_rows=sample_rows,
-                seed=seed, row_count=row_count, overrides=overrides) -%}
-            {%- do run_query(dango_monitors.create_temp_table_sql("dango_pii_verdicts", verdict_sql)) -%}
-            {%- do run_query("insert into " ~ skips ~ " select distinct " ~ rid ~ ", current_timestamp, table_name, column_name, skip_reason
-                from dango_pii_verdicts where skip_reason is not null") -%}
-            {%- do run_query("insert into " ~ findings ~ "
-                select " ~ rid ~ ", current_timestamp, v.table_name, v.column_name, v.entity, v.match_mode,
-                    " ~ dango_monitors.round_float("v.prevalence", 4) ~ ", " ~ dango_monitors.round_float("v.confidence", 2) ~ ", v.sample_size, v.matches, v.example, v.status,
-                    p.first_seen is null, coalesce(p.first_seen, current_timestamp), current_timestamp, " ~ ('true' if full else 'false') ~ "
-                from dango_pii_verdicts v
-                left join (select table_name, column_name, entity, min(first_seen) as first_seen from " ~ findings ~ "
-                           where run_id <> " ~ rid ~ " group by 1, 2, 3) p
-                  on p.table_name = v.table_name and p.column_name = v.column_name and p.entity = v.entity
-                where v.flagged and v.status <> 'suppressed'") -%}
-            {%- set n = run_query("select count(*) from dango_pii_verdicts where flagged and status <> 'suppressed'").rows[0][0] -%}
-            {{ log("dango pii: " ~ label ~ ": " ~ strings | length ~ " string columns, " ~ n ~ " findings", info=true) }}
+            {%- set verdicts = dango_monitors.pii_scan_columns(relation, label, strings, full, sample_rows, seed, row_count, overrides, declared.get(label | lower, {})) -%}
+            {%- do dango_monitors.pii_store_verdicts(verdicts, rid, full, findings, skips) -%}
+            {%- do scanned.append((label, strings | length, verdicts)) -%}
         {%- endif -%}
     {%- endfor -%}
+    {%- do dango_monitors.pii_log_summary(scanned) -%}
+{%- endmacro %}
+
+{#- Skipped columns of one table, in one statement (a wide table may skip thousands). -#}
+{% macro pii_store_skips(skips, rid, label, skipped) -%}
+    {%- if skipped -%}
+    {%- set rows = [] -%}
+    {%- for column, reason in skipped -%}
+        {%- do rows.append("(" ~ dango_monitors.pii_sql_string(label) ~ ", " ~ (dango_monitors.pii_sql_string(column) if column else 'null')
+            ~ ", " ~ dango_monitors.pii_sql_string(reason) ~ ")") -%}
+    {%- endfor -%}
+    {%- do run_query("insert into " ~ skips ~ " (run_id, scanned_at, table_name, column_name, reason) select " ~ rid
+        ~ ", current_timestamp, cast(t as varchar), cast(c as varchar), cast(r as varchar) from (values " ~ rows | join(', ') ~ ") as s(t, c, r)") -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Columns of one relation in batches of at most `dango_pii_batch_columns`, one verdict query each: the query's
+    size, its planning time and its memory stay flat however wide the table is, and each column is read once.
+    Returns the verdict rows that matter (flagged, or not judged) as dicts; masked examples only. `declared` maps a
+    lower-cased column name to its `meta.pii` allowance: such findings get status `declared`. -#}
+{% macro pii_scan_columns(relation, label, columns, full, sample_rows, seed, row_count, overrides, declared) -%}
+    {%- set out = [] -%}
+    {%- set rows = dango_monitors.pii_sample_rows_for(columns | length, sample_rows) -%}
+    {%- for batch in dango_monitors.pii_column_batches(columns) -%}
+        {%- set sql = dango_monitors.pii_verdict_sql(relation, label, batch, full=full, sample_rows=rows, seed=seed,
+            row_count=row_count, overrides=overrides) -%}
+        {%- set result = run_query("select table_name, column_name, entity, match_mode, prevalence, confidence, sample_size, matches,
+            example, status, flagged, skip_reason from (" ~ sql ~ ") v where (flagged and status <> 'suppressed') or skip_reason is not null") -%}
+        {%- for r in result.rows -%}
+            {%- set row = {'table_name': r[0], 'column_name': r[1], 'entity': r[2], 'match_mode': r[3],
+                'prevalence': (r[4] | float), 'confidence': (r[5] | float), 'sample_size': r[6] | int, 'matches': r[7] | int,
+                'example': r[8], 'status': r[9], 'flagged': r[10], 'skip_reason': r[11]} -%}
+            {%- set allowance = declared.get(r[1] | lower) -%}
+            {%- if row.flagged and row.status == 'detected' and allowance is not none and (allowance is true or r[2] in allowance) -%}
+                {%- do row.update({'status': 'declared'}) -%}
+            {%- endif -%}
+            {%- do out.append(row) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(out) }}
+{%- endmacro %}
+
+{#- Append one table's verdicts: its skips, then its findings with first_seen carried over from earlier runs. -#}
+{% macro pii_store_verdicts(verdicts, rid, full, findings, skips) -%}
+    {%- set seen = [] -%}
+    {%- set skip_rows = [] -%}
+    {%- set found = [] -%}
+    {%- for v in verdicts -%}
+        {%- if v.skip_reason is not none and (v.column_name ~ '|' ~ v.skip_reason) not in seen -%}
+            {%- do seen.append(v.column_name ~ '|' ~ v.skip_reason) -%}
+            {%- do skip_rows.append((v.column_name, v.skip_reason)) -%}
+        {%- endif -%}
+        {%- if v.flagged -%}
+            {%- do found.append("(" ~ dango_monitors.pii_sql_string(v.table_name) ~ ", " ~ dango_monitors.pii_sql_string(v.column_name)
+                ~ ", " ~ dango_monitors.pii_sql_string(v.entity) ~ ", " ~ dango_monitors.pii_sql_string(v.match_mode)
+                ~ ", " ~ (v.prevalence | round(4)) ~ ", " ~ (v.confidence | round(2)) ~ ", " ~ v.sample_size ~ ", " ~ v.matches
+                ~ ", " ~ (dango_monitors.pii_sql_string(v.example) if v.example is not none else 'null') ~ ", " ~ dango_monitors.pii_sql_string(v.status) ~ ")") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if verdicts -%}{%- do dango_monitors.pii_store_skips(skips, rid, verdicts[0].table_name, skip_rows) -%}{%- endif -%}
+    {%- if found -%}
+    {%- do run_query("insert into " ~ findings ~ " (run_id, scanned_at, table_name, column_name, entity, match_mode, prevalence,
+            confidence, sample_size, matches, example, status, is_new, first_seen, last_seen, full_scan)
+        select " ~ rid ~ ", current_timestamp, cast(v.table_name as varchar), cast(v.column_name as varchar), cast(v.entity as varchar),
+            cast(v.match_mode as varchar), cast(v.prevalence as double precision), cast(v.confidence as double precision),
+            cast(v.sample_size as bigint), cast(v.matches as bigint), cast(v.example as varchar), cast(v.status as varchar),
+            p.first_seen is null, coalesce(p.first_seen, current_timestamp), current_timestamp, " ~ ('true' if full else 'false') ~ "
+        from (values " ~ found | join(', ') ~ ") as v(table_name, column_name, entity, match_mode, prevalence, confidence,
+            sample_size, matches, example, status)
+        left join (select table_name, column_name, entity, min(first_seen) as first_seen from " ~ findings ~ "
+                   where run_id <> " ~ rid ~ " group by 1, 2, 3) p
+          on p.table_name = cast(v.table_name as varchar) and p.column_name = cast(v.column_name as varchar)
+         and p.entity = cast(v.entity as varchar)") -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Columns declared as PII in the project's YAML (`meta: {pii: true | [ENTITY, ...]}` on a model, seed or source
+    column): {'schema.table': {column: true | [entities]}}, all lower case. -#}
+{% macro pii_declared_columns() -%}
+    {%- set out = {} -%}
+    {%- for node in (graph.nodes.values() | list) + (graph.sources.values() | list) -%}
+        {%- set ident = node.get('alias') or node.get('identifier') or node.get('name') -%}
+        {%- set cols = {} -%}
+        {%- for cname, c in (node.get('columns') or {}).items() -%}
+            {%- set a = dango_monitors.pii_meta_allowance(c.get('meta') or (c.get('config') or {}).get('meta') or {}) -%}
+            {%- if a is not none %}{% do cols.update({cname | lower: a}) %}{% endif -%}
+        {%- endfor -%}
+        {%- if ident and cols -%}
+            {%- set key = ((node.get('schema') or '') ~ '.' ~ ident) | lower -%}
+            {%- do cols.update(out.get(key, {})) -%}
+            {%- do out.update({key: cols}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(out) }}
+{%- endmacro %}
+
+{#- One line per table with findings, masked examples only, and a total: what `dbt run-operation` shows a person. -#}
+{% macro pii_log_summary(scanned) -%}
+    {%- set ns = namespace(tables=0, columns=0, findings=0, new_ok=0) -%}
+    {%- for label, n_columns, verdicts in scanned -%}
+        {%- set ns.tables = ns.tables + 1 -%}
+        {%- set ns.columns = ns.columns + n_columns -%}
+        {%- set parts = [] -%}
+        {%- for v in verdicts if v.flagged -%}
+            {%- set ns.findings = ns.findings + 1 -%}
+            {%- do parts.append(v.column_name ~ ' ' ~ v.entity ~ (' in text' if v.match_mode == 'contains' else '') ~ ' '
+                ~ ((v.prevalence * 100) | round | int) ~ '% e.g. ' ~ (v.example or '?')
+                ~ ({'declared': ' (declared in meta.pii)', 'acknowledged': ' (acknowledged)'}.get(v.status, ''))) -%}
+        {%- endfor -%}
+        {%- if parts -%}
+            {{ log("dango pii: " ~ label ~ ": " ~ parts | join('; '), info=true) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ log("dango pii: scanned " ~ ns.tables ~ " tables, " ~ ns.columns ~ " string columns: " ~ ns.findings ~ " findings", info=true) }}
 {%- endmacro %}

@@ -6,34 +6,22 @@
     {{ return("'" ~ (text | string | replace("'", "''")) ~ "'") }}
 {%- endmacro %}
 
+{#- Regex matching goes through the cross-database helpers in utils/cross_db (regex_full_match, regex_search,
+    regex_extract), which translate dango's portable regex subset for each warehouse. -#}
 {% macro pii_full_match(v, pattern) -%}
-    {{ return(adapter.dispatch('pii_full_match', 'dango_monitors')(v, pattern)) }}
-{%- endmacro %}
-{% macro default__pii_full_match(v, pattern) -%}
-    regexp_like({{ v }}, {{ dango_monitors.pii_sql_string('^(?:' ~ pattern ~ ')$') }})
-{%- endmacro %}
-{% macro duckdb__pii_full_match(v, pattern) -%}
-    regexp_full_match({{ v }}, {{ dango_monitors.pii_sql_string(pattern) }})
+    {{ return(dango_monitors.regex_full_match(v, pattern)) }}
 {%- endmacro %}
 
 {% macro pii_contains_match(v, pattern) -%}
-    {{ return(adapter.dispatch('pii_contains_match', 'dango_monitors')(v, pattern)) }}
-{%- endmacro %}
-{% macro default__pii_contains_match(v, pattern) -%}
-    regexp_like({{ v }}, {{ dango_monitors.pii_sql_string(pattern) }})
-{%- endmacro %}
-{% macro duckdb__pii_contains_match(v, pattern) -%}
-    regexp_matches({{ v }}, {{ dango_monitors.pii_sql_string(pattern) }})
+    {{ return(dango_monitors.regex_search(v, pattern)) }}
 {%- endmacro %}
 
 {% macro pii_extract(v, pattern) -%}
-    {{ return(adapter.dispatch('pii_extract', 'dango_monitors')(v, pattern)) }}
+    {{ return(dango_monitors.regex_extract(v, pattern)) }}
 {%- endmacro %}
-{% macro default__pii_extract(v, pattern) -%}
-    regexp_substr({{ v }}, {{ dango_monitors.pii_sql_string(pattern) }})
-{%- endmacro %}
-{% macro duckdb__pii_extract(v, pattern) -%}
-    regexp_extract({{ v }}, {{ dango_monitors.pii_sql_string(pattern) }})
+
+{% macro pii_has(v, text) -%}
+    {{ return(dango_monitors.string_contains(v, dango_monitors.pii_sql_string(text))) }}
 {%- endmacro %}
 
 {% macro pii_digits(v) -%}
@@ -158,7 +146,22 @@
     {{ return(adapter.dispatch('pii_ip_valid', 'dango_monitors')(v)) }}
 {%- endmacro %}
 {% macro default__pii_ip_valid(v) -%}
-    {{ exceptions.raise_compiler_error("dango_monitors: IP validation is not implemented for adapter " ~ adapter.type() ~ "; override pii_ip_valid") }}
+    {#- Portable form: the pattern already guarantees four groups of 1-3 digits, or hex groups and colons. -#}
+    {%- set octets = [] -%}
+    {%- for i in range(1, 5) %}{% do octets.append("cast(split_part(" ~ v ~ ", '.', " ~ i ~ ") as integer)") %}{% endfor -%}
+    {%- set colons = "(length(" ~ v ~ ") - length(replace(" ~ v ~ ", ':', '')))" -%}
+    (case when {{ dango_monitors.pii_has(v, '.') }} then
+        {{ octets | join(' <= 255 and ') }} <= 255 and greatest({{ octets | join(', ') }}) >= 32
+        and not {{ dango_monitors.pii_contains_match(v, '(^|[.])0[0-9]') }}
+     else
+        not {{ dango_monitors.pii_has(v, ':::') }}
+        and case when {{ dango_monitors.pii_has(v, '::') }}
+                 then (length({{ v }}) - length(replace({{ v }}, '::', ''))) = 2 and {{ colons }} <= 8
+                 else {{ colons }} = 7 end
+     end)
+{%- endmacro %}
+{% macro postgres__pii_ip_valid(v) -%}
+    {{ return(dango_monitors.default__pii_ip_valid(v)) }}
 {%- endmacro %}
 {% macro duckdb__pii_ip_valid(v) -%}
     (case when contains({{ v }}, '.') then
@@ -181,25 +184,52 @@
         (measured 3-4 times faster than stripping the non-digits and comparing lengths); the date / IP / SSN /
         decimal test only runs on values with `.`, `/` or `-`. A CASE runs each test only on the values that passed
         the previous ones. -#}
-    {%- set p = "(case when contains(" ~ v ~ ", 'x') or contains(" ~ v ~ ", '#') then regexp_replace(" ~ v ~ ", ' ?(x|ext\\.?|#) ?[0-9]{1,6}$', '') else " ~ v ~ " end)" -%}
+    {%- set p = "(case when " ~ dango_monitors.pii_has(v, 'x') ~ " or " ~ dango_monitors.pii_has(v, '#') ~ " then regexp_replace(" ~ v ~ ", ' ?(x|ext\\.?|#) ?[0-9]{1,6}$', '') else " ~ v ~ " end)" -%}
     (case when not {{ dango_monitors.pii_full_match(p, '[^0-9]*(?:[0-9][^0-9]*){7,15}') }} then false
           when not ({{ dango_monitors.pii_contains_match(p, '[^0-9]') }}
                     or {{ dango_monitors.pii_full_match(p, '0[1-9][0-9]{7,9}') }}) then false
           when length(replace({{ v }}, '(', '')) <> length(replace({{ v }}, ')', '')) then false
-          when (contains({{ p }}, '.') or contains({{ p }}, '/') or contains({{ p }}, '-'))
+          when ({{ dango_monitors.pii_has(p, '.') }} or {{ dango_monitors.pii_has(p, '/') }} or {{ dango_monitors.pii_has(p, '-') }})
                and {{ dango_monitors.pii_full_match(p, '[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{2,4}|[0-9]{1,3}([.][0-9]{1,3}){3}|[0-9]{3}-[0-9]{2}-[0-9]{4}|-?[0-9]+[.,][0-9]+') }} then false
           else true end)
 {%- endmacro %}
 
 {% macro pii_email_valid(v) -%}
-    (not contains({{ v }}, '..') and length(split_part({{ v }}, '@', 1)) <= 64)
+    (not {{ dango_monitors.pii_has(v, '..') }} and length(split_part({{ v }}, '@', 1)) <= 64)
 {%- endmacro %}
 
 {% macro pii_dob_valid(v) -%}
     {{ return(adapter.dispatch('pii_dob_valid', 'dango_monitors')(v)) }}
 {%- endmacro %}
 {% macro default__pii_dob_valid(v) -%}
-    {{ exceptions.raise_compiler_error("dango_monitors: date-of-birth validation is not implemented for adapter " ~ adapter.type()) }}
+    {#- Portable form, no parsing that can raise: the value matched YYYY-MM-DD or D.M.YYYY / M/D/YYYY / D/M/YYYY;
+        each reading is checked as a calendar date between 1900-01-01 and a year ago (a slash date is valid when
+        either reading is). -#}
+    {%- set today = "(cast(extract(year from current_date) as integer) * 10000 - 10000 + cast(extract(month from current_date) as integer) * 100 + cast(extract(day from current_date) as integer))" -%}
+    {%- set iso = [("left(" ~ v ~ ", 4)", "substr(" ~ v ~ ", 6, 2)", "substr(" ~ v ~ ", 9, 2)")] -%}
+    {%- set dot = [("split_part(" ~ v ~ ", '.', 3)", "split_part(" ~ v ~ ", '.', 2)", "split_part(" ~ v ~ ", '.', 1)")] -%}
+    {%- set slash = [("split_part(" ~ v ~ ", '/', 3)", "split_part(" ~ v ~ ", '/', 1)", "split_part(" ~ v ~ ", '/', 2)"),
+                     ("split_part(" ~ v ~ ", '/', 3)", "split_part(" ~ v ~ ", '/', 2)", "split_part(" ~ v ~ ", '/', 1)")] -%}
+    (case when {{ dango_monitors.pii_full_match(v, '[0-9]{4}-[0-9]{2}-[0-9]{2}') }} then {{ dango_monitors.pii_ymd_ok(iso, today) }}
+          when {{ dango_monitors.pii_full_match(v, '[0-9]{1,2}[.][0-9]{1,2}[.][0-9]{4}') }} then {{ dango_monitors.pii_ymd_ok(dot, today) }}
+          when {{ dango_monitors.pii_full_match(v, '[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}') }} then {{ dango_monitors.pii_ymd_ok(slash, today) }}
+          else false end)
+{%- endmacro %}
+{% macro postgres__pii_dob_valid(v) -%}
+    {{ return(dango_monitors.default__pii_dob_valid(v)) }}
+{%- endmacro %}
+
+{#- True when any (year, month, day) reading (digit-string expressions) is a real date in [1900-01-01, today). -#}
+{% macro pii_ymd_ok(readings, today) -%}
+    ({%- for y_, m_, d_ in readings %}
+        {%- set y = 'cast(' ~ y_ ~ ' as integer)' %}{% set m = 'cast(' ~ m_ ~ ' as integer)' %}{% set d = 'cast(' ~ d_ ~ ' as integer)' %}
+        (case when {{ m }} between 1 and 12
+              and {{ d }} between 1 and (case when {{ m }} in (4, 6, 9, 11) then 30
+                                             when {{ m }} = 2 then case when ({{ y }} % 4 = 0 and {{ y }} % 100 <> 0) or {{ y }} % 400 = 0 then 29 else 28 end
+                                             else 31 end)
+              then {{ y }} * 10000 + {{ m }} * 100 + {{ d }} between 19000101 and {{ today }}
+              else false end){{ ' or ' if not loop.last }}
+    {%- endfor %})
 {%- endmacro %}
 {% macro duckdb__pii_dob_valid(v) -%}
     (coalesce(try_strptime({{ v }}, '%Y-%m-%d'), try_strptime({{ v }}, '%d.%m.%Y'), try_strptime({{ v }}, '%m/%d/%Y'),

@@ -35,11 +35,11 @@
 {%- endmacro %}
 
 {#-
-    PostgreSQL: rows ordered by an md5 of their content and the seed, lowest first. On a table (or materialized
-    view) of known size, `tablesample bernoulli (p) repeatable (seed)` first keeps about three times the rows needed,
-    spread uniformly over every page, so only those are hashed. The size is `row_count` or the planner's estimate
-    (pg_class.reltuples); a table never analysed (-1) is hashed in full, which is slower but still a true sample.
-    Views cannot be table-sampled: they are hashed in full.
+    PostgreSQL: on a table (or materialized view) of known size, `tablesample bernoulli (p) repeatable (seed)` first
+    keeps about 1.2 times the rows needed, spread uniformly over every page; the rows with the lowest md5 of their
+    physical position and the seed then make the cap, so the cap does not favour the table's start either. The size
+    is `row_count` or the planner's estimate (pg_class.reltuples); a table never analysed (-1) is hashed in full,
+    slower but still a true sample. Views cannot be table-sampled: their rows are ordered by an md5 of their content.
 -#}
 {% macro postgres__random_sample_sql(relation, select_list, sample_rows, seed, row_count=none) -%}
     {%- set kind, rows = none, row_count -%}
@@ -53,17 +53,19 @@
             {%- endif -%}
         {%- endif -%}
     {%- endif -%}
-    {%- set percent = none -%}
-    {%- if kind in ('r', 'm', 'p') and rows is not none and rows > 3 * sample_rows -%}
-        {%- set percent = 100.0 * 3 * sample_rows / rows -%}
-    {%- endif -%}
-    {%- set sql -%}
-    select * from (
+    {%- set salt = dango_monitors.string_literal(':' ~ seed) -%}
+    {%- if kind in ('r', 'm', 'p') -%}
+        {%- set percent = (120.0 * sample_rows / rows) if rows is not none and rows > 0 else 100.0 -%}
+        {%- set sql -%}
         select {{ select_list }} from {{ relation }}
-        {%- if percent is not none %} tablesample bernoulli ({{ '%.6f' % percent }}) repeatable ({{ seed }}){% endif %}
-    ) as dango_sample
-    order by md5(cast(dango_sample as text) || {{ dango_monitors.string_literal(':' ~ seed) }})
-    limit {{ sample_rows }}
-    {%- endset -%}
+        {%- if percent < 100.0 %} tablesample bernoulli ({{ '%.6f' % percent }}) repeatable ({{ seed }}){% endif %}
+        order by md5(ctid::text || {{ salt }}) limit {{ sample_rows }}
+        {%- endset -%}
+    {%- else -%}
+        {%- set sql -%}
+        select {{ select_list }} from (select * from {{ relation }}) as dango_sample
+        order by md5(cast(dango_sample as text) || {{ salt }}) limit {{ sample_rows }}
+        {%- endset -%}
+    {%- endif -%}
     {{ return(sql) }}
 {%- endmacro %}
