@@ -26,6 +26,22 @@ def _configs(project: DangoProject) -> dict[str, Any]:
 
     cosmos.settings.enable_telemetry = False  # in case Cosmos was imported before our environment default
     profile = dbt_profile(project)
+    conn_id = project.settings.airflow.warehouse_conn_id
+    if conn_id:
+        from cosmos.profiles import get_automatic_profile_mapping
+
+        # The same Airflow connection the operators' warehouse hook reads: dbt and the checks share one database.
+        profile_config = ProfileConfig(
+            profile_name=profile.profile_name,
+            target_name=profile.target_name,
+            profile_mapping=get_automatic_profile_mapping(conn_id),
+        )
+    else:
+        profile_config = ProfileConfig(
+            profile_name=profile.profile_name,
+            target_name=profile.target_name,
+            profiles_yml_filepath=profile.profiles_yml,
+        )
     return {
         "project_config": ProjectConfig(
             dbt_project_path=project.dbt_project_dir,
@@ -34,11 +50,7 @@ def _configs(project: DangoProject) -> dict[str, Any]:
             install_dbt_deps=False,
             env_vars=dbt_env(project),
         ),
-        "profile_config": ProfileConfig(
-            profile_name=profile.profile_name,
-            target_name=profile.target_name,
-            profiles_yml_filepath=profile.profiles_yml,
-        ),
+        "profile_config": profile_config,
         "execution_config": ExecutionConfig(
             execution_mode=ExecutionMode.LOCAL, invocation_mode=InvocationMode.DBT_RUNNER
         ),

@@ -7,10 +7,7 @@ never runs dbt; `dango dbt manifest` (and `make demo`) build that manifest ahead
 from __future__ import annotations
 
 import json
-import os
 import shlex
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,13 +16,15 @@ from typing import Any
 import yaml
 
 from airflow_provider_dango.config import DangoProject
-
-WAREHOUSE_ENV = "DANGO_WAREHOUSE"
-QUIET_ENV = {
-    "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-    "DO_NOT_TRACK": "1",
-    "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
-}
+from airflow_provider_dango.warehouse.dbt_run import (  # noqa: F401  (re-exported: the dbt glue API)
+    QUIET_ENV,
+    DbtCommandError,
+    dbt_env,
+    patched_env,
+    profiles_folder,
+    run_dbt,
+)
+from airflow_provider_dango.warehouse.target import dbt_project_names
 
 
 @dataclass(frozen=True)
@@ -47,51 +46,12 @@ def read_yaml_cached(path: Path) -> Any:
 
 
 def dbt_profile(project: DangoProject) -> DbtProfile:
-    dbt_project = read_yaml_cached(project.dbt_project_dir / "dbt_project.yml")
-    profile_name = project.settings.airflow.dbt_profile or dbt_project.get("profile") or dbt_project["name"]
-    profiles_yml = project.dbt_profiles_dir / "profiles.yml"
-    target = project.settings.airflow.dbt_target
-    if target is None and profiles_yml.exists():
-        target = (read_yaml_cached(profiles_yml).get(profile_name) or {}).get("target")
-    return DbtProfile(dbt_project["name"], profile_name, target or "dev", profiles_yml)
+    """Names of the project's dbt profile and target, and the profiles.yml dbt reads (the warehouse's own)."""
+    from airflow_provider_dango.warehouse import for_project
 
-
-def dbt_env(project: DangoProject) -> dict[str, str]:
-    """Environment every dbt invocation gets: the warehouse path (profiles read it) and telemetry off."""
-    return {WAREHOUSE_ENV: str(project.warehouse_path), **QUIET_ENV}
-
-
-@contextmanager
-def patched_env(values: dict[str, str]) -> Iterator[None]:
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-class DbtCommandError(RuntimeError):
-    pass
-
-
-def run_dbt(project: DangoProject, args: list[str]) -> Any:
-    """Run dbt in-process (dbtRunner) against the project's dbt folder; returns dbt's result object."""
-    from dbt.cli.main import dbtRunner
-
-    from airflow_provider_dango.warehouse import warehouse_lock
-
-    full = [*args, "--project-dir", str(project.dbt_project_dir), "--profiles-dir", str(project.dbt_profiles_dir)]
-    with patched_env(dbt_env(project)), warehouse_lock(project.warehouse_path):
-        result = dbtRunner().invoke(full)
-    if not result.success:
-        detail = f": {result.exception}" if result.exception else ""
-        raise DbtCommandError(f"`dbt {shlex.join(args)}` failed{detail}")
-    return result
+    target = for_project(project).target
+    project_name, _ = dbt_project_names(project)
+    return DbtProfile(project_name, target.profile_name, target.target_name, profiles_folder(project) / "profiles.yml")
 
 
 def build_manifest(project: DangoProject) -> Path:
@@ -162,11 +122,3 @@ def parse_dbt_command(command: str) -> DbtCommand:
             renderable = False
         i += 1
     return DbtCommand(verb, select, exclude, full_refresh, renderable, argv)
-
-
-def run_operation(project: DangoProject, macro: str, args: dict[str, Any] | None = None) -> Any:
-    """`dbt run-operation <macro> --args <json>`: how Python runs a dango_monitors macro (it writes dango_* tables)."""
-    argv = ["run-operation", macro]
-    if args:
-        argv += ["--args", json.dumps(args)]
-    return run_dbt(project, argv)

@@ -182,25 +182,17 @@ class DangoDagFailureNotifier(DangoNotifier):
 
 
 def _rows_loaded(project: DangoProject, run_id: str) -> dict[str, int] | None:
-    import duckdb
-
-    from airflow_provider_dango.warehouse import META_SCHEMA, quote_ident, warehouse_lock
+    from airflow_provider_dango.hooks.warehouse import DangoWarehouseHook
+    from airflow_provider_dango.warehouse import qualified
 
     # A callback must not wait long for the warehouse (DAG callbacks run in the DAG processor): 30 s, then no counts.
     try:
-        with warehouse_lock(project.warehouse_path, timeout_s=30):
-            try:
-                con = duckdb.connect(str(project.warehouse_path), read_only=True)
-            except duckdb.ConnectionException:  # this process already holds a read-write connection (dbt)
-                con = duckdb.connect(str(project.warehouse_path))
-            try:
-                rows = con.execute(
-                    f"SELECT source || '.' || table_name, rows_loaded FROM {quote_ident(META_SCHEMA)}.load_stats "
-                    "WHERE run_id = ? ORDER BY 1",
-                    [run_id],
-                ).fetchall()
-            finally:
-                con.close()
+        with DangoWarehouseHook(project).get_warehouse().connect(read_only=True, timeout_s=30) as con:
+            rows = con.execute(
+                f"SELECT source || '.' || table_name, rows_loaded FROM {qualified('load_stats')} "
+                "WHERE run_id = ? ORDER BY 1",
+                [run_id],
+            ).fetchall()
     except Exception:
         return None
     return {name: int(n) for name, n in rows}

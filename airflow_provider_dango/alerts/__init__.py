@@ -58,7 +58,9 @@ def outbox_path(project: DangoProject) -> Path:
     if configured:
         path = Path(configured)
         return path if path.is_absolute() else project.root / path
-    return project.warehouse_path.parent / "dango_alerts.sqlite"
+    from airflow_provider_dango.warehouse import for_project
+
+    return for_project(project).anchor.parent / "dango_alerts.sqlite"
 
 
 def run_url(project: DangoProject, dag_id: str | None, run_id: str | None) -> str | None:

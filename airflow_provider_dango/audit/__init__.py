@@ -24,6 +24,7 @@ from airflow_provider_dango.audit import spool
 from airflow_provider_dango.audit.severity import SEVERITIES
 from airflow_provider_dango.audit.store import DEFAULT_RETENTION_DAYS, FlushResult
 from airflow_provider_dango.audit.store import flush as _flush
+from airflow_provider_dango.warehouse import Warehouse, for_project
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +48,13 @@ def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat()
 
 
-def _warehouse(project: Any) -> Path:
-    """A DangoProject, or a warehouse path (for tools that only know the file)."""
-    return Path(project.warehouse_path) if hasattr(project, "warehouse_path") else Path(project)
+def _warehouse(project: Any) -> Warehouse:
+    """A DangoProject's warehouse, or a Warehouse, or a DuckDB file (for tools that only know the file)."""
+    if isinstance(project, Warehouse):
+        return project
+    if hasattr(project, "settings"):
+        return for_project(project)
+    return Warehouse.from_duckdb_file(Path(project))
 
 
 def _retention(project: Any) -> int:
@@ -61,7 +66,7 @@ def _retention(project: Any) -> int:
 
 def _append(project: Any, kind: str, rows: list[dict[str, Any]]) -> bool:
     try:
-        spool.append(_warehouse(project), kind, rows)
+        spool.append(_warehouse(project).anchor, kind, rows)
         return True
     except Exception as exc:  # never fail the caller over its audit trail
         log.warning("dango audit: could not spool %d %s event(s): %s", len(rows), kind, exc)

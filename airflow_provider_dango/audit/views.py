@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_dango.warehouse import META_SCHEMA, connect, quote_ident
+from airflow_provider_dango.warehouse import META_SCHEMA, for_project, quote_ident
 
 VIEWS = ("vw_run_summary", "vw_recent_failures", "vw_check_history_9d")
 AUDIT_TAG = "dango_audit"
@@ -37,7 +37,7 @@ def read_view(
     """Rows of one audit view as dicts (`where` / `order_by` are fixed SQL fragments from this codebase only)."""
     if view not in VIEWS:
         raise ValueError(f"unknown audit view {view!r}; known: {', '.join(VIEWS)}")
-    with connect(project.warehouse_path, read_only=True) as con:
+    with for_project(project).connect(read_only=True) as con:
         name = _locate(con, view)
         sql = f"SELECT * FROM {name}" + (f" WHERE {where}" if where else "")
         sql += (f" ORDER BY {order_by}" if order_by else "") + f" LIMIT {int(limit)}"
@@ -51,7 +51,7 @@ def table_counts(project: Any) -> dict[str, int]:
     from airflow_provider_dango.audit.store import TABLES
 
     counts = {}
-    with connect(project.warehouse_path, read_only=True) as con:
+    with for_project(project).connect(read_only=True) as con:
         existing = {
             r[0]
             for r in con.execute(

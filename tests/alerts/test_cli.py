@@ -159,8 +159,9 @@ def test_each_flagged_monitor_is_its_own_alert(shop_project: Path, receiver, mon
     """Two monitors flagged in one run are two alerts; the same monitor and bucket judged again is a duplicate."""
     import datetime as dt
 
+    from airflow_provider_dango.alerts import emit
     from airflow_provider_dango.config import load_project
-    from airflow_provider_dango.monitors.core import MonitorResult, emit_alerts
+    from airflow_provider_dango.monitors.core import MonitorResult, MonitorsRun
 
     schedules = shop_project / ".dango" / "schedules.yml"
     schedules.write_text(
@@ -177,8 +178,12 @@ def test_each_flagged_monitor_is_its_own_alert(shop_project: Path, receiver, mon
         MonitorResult(name="daily_orders", status="flagged", value=16.0, baseline=36.0, change_pct=-55.6,
                       bucket_start=day),
     ]
-    assert emit_alerts(project, results, "r1", "shop_daily") == 2
-    emit_alerts(project, results[:1], "r1-retry", "shop_daily")  # the task retried: same monitor, same bucket
+    first = MonitorsRun("r1", results, "shop_daily", "shop").events()
+    assert len(first) == 2
+    for event in first:
+        emit(project, event)
+    for event in MonitorsRun("r1-retry", results[:1], "shop_daily", "shop").events():  # a retry: same bucket
+        emit(project, event)
     received = [r.json for r in receiver.on("/ops")]
     assert sorted(r["metadata"]["name"] for r in received) == ["daily_orders", "daily_revenue"]
     assert {r["schedule"] for r in received} == {"shop_daily"}

@@ -1,0 +1,1 @@
+"""Airflow hooks: thin adapters over the core."""
