@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_dango.config import DangoProject, Schedule
-from airflow_provider_dango.dbt import dbt_env, dbt_profile, parse_dbt_command
+from airflow_provider_dango.dbt import dbt_env, dbt_profile, load_manifest_cached, parse_dbt_command
 
 
 class ManifestMissingError(FileNotFoundError):
@@ -91,19 +91,6 @@ def dbt_group_for_sources(project: DangoProject, schedule: Schedule, sources: li
         return None
     names = sorted({manifest["nodes"][uid]["name"] for uid in models})
     return _group(project, names, [], "after_each")
-
-
-def load_manifest_cached(project: DangoProject) -> dict[str, Any]:
-    from airflow_provider_dango.dbt import load_manifest
-
-    key = (str(project.manifest_path), project.manifest_path.stat().st_mtime)
-    cached = _MANIFESTS.get(key)
-    if cached is None:
-        cached = _MANIFESTS[key] = load_manifest(project)
-    return cached
-
-
-_MANIFESTS: dict[tuple[str, float], dict[str, Any]] = {}
 
 
 def dbt_tasks_for_command(project: DangoProject, schedule: Schedule, command: str) -> Any:

@@ -71,10 +71,21 @@ def load_manifest(project: DangoProject) -> dict[str, Any]:
     return json.loads(project.manifest_path.read_text(encoding="utf-8"))
 
 
-def models_downstream_of_sources(manifest: dict[str, Any], sources: list[str]) -> list[str]:
-    """Unique ids of the models (and tests) downstream of the given dbt source names: `source:<name>+`."""
+_MANIFESTS: dict[tuple[str, float], dict[str, Any]] = {}
+
+
+def load_manifest_cached(project: DangoProject) -> dict[str, Any]:
+    """The manifest, parsed once per file version (100 DAGs in one parse read it once)."""
+    key = (str(project.manifest_path), project.manifest_path.stat().st_mtime)
+    cached = _MANIFESTS.get(key)
+    if cached is None:
+        cached = _MANIFESTS[key] = load_manifest(project)
+    return cached
+
+
+def descendants(manifest: dict[str, Any], start: list[str]) -> set[str]:
+    """Every node downstream of `start` in the manifest's child map (the one lineage walker)."""
     children = manifest.get("child_map", {})
-    start = [uid for uid, src in manifest.get("sources", {}).items() if src.get("source_name") in sources]
     seen: set[str] = set()
     stack = list(start)
     while stack:
@@ -82,7 +93,13 @@ def models_downstream_of_sources(manifest: dict[str, Any], sources: list[str]) -
             if child not in seen:
                 seen.add(child)
                 stack.append(child)
-    return sorted(uid for uid in seen if uid.startswith("model."))
+    return seen
+
+
+def models_downstream_of_sources(manifest: dict[str, Any], sources: list[str]) -> list[str]:
+    """Unique ids of the models downstream of the given dbt source names: `source:<name>+`."""
+    start = [uid for uid, src in manifest.get("sources", {}).items() if src.get("source_name") in sources]
+    return sorted(uid for uid in descendants(manifest, start) if uid.startswith("model."))
 
 
 @dataclass(frozen=True)

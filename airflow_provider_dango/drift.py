@@ -18,6 +18,7 @@ from typing import Any
 
 from airflow_provider_dango.alerts.events import Event
 from airflow_provider_dango.config import DangoProject
+from airflow_provider_dango.dbt import DbtCommandError, descendants, load_manifest, run_dbt
 from airflow_provider_dango.steps import AuditRow, Scope, finish, new_run_id
 from airflow_provider_dango.warehouse import META_SCHEMA, for_project, qualified, quote_ident
 
@@ -102,8 +103,6 @@ class DriftReport:
 def _manifest_or_none(project: DangoProject) -> dict[str, Any] | None:
     if not project.manifest_path.exists():
         return None
-    from airflow_provider_dango.dbt import load_manifest
-
     try:
         return load_manifest(project)
     except (OSError, ValueError):
@@ -163,8 +162,6 @@ def _known_schemas(project: DangoProject) -> list[str]:
 
 
 def _run_macro(project: DangoProject, macro: str, args: dict[str, Any]) -> None:
-    from airflow_provider_dango.dbt import DbtCommandError
-
     try:
         for_project(project).run_operation(f"dango_monitors.{macro}", args, target_path=DBT_TARGET_PATH)
     except DbtCommandError as exc:
@@ -197,8 +194,6 @@ def check_statements(project: DangoProject, scope: dict[str, Any]) -> list[str] 
     The run id is the placeholder RUN_ID_TOKEN. None when they cannot be compiled (dbt then runs the macro)."""
     import contextlib
     import io
-
-    from airflow_provider_dango.dbt import DbtCommandError, run_dbt
 
     key = _statements_key(project, scope)
     if key is None:
@@ -347,9 +342,15 @@ def model_sources(manifest: dict[str, Any], mapping: dict[str, str]) -> dict[str
 
 
 def models_behind(manifest: dict[str, Any], mapping: dict[str, str], sources: list[str]) -> list[str]:
-    """Names of the models downstream of any of `sources`: what a block on them skips."""
+    """Names of the models downstream of any of `sources` (dango names): what a block on them skips."""
     wanted = set(sources)
-    return sorted(name for name, srcs in model_sources(manifest, mapping).items() if srcs & wanted)
+    start = [
+        uid
+        for uid, node in manifest.get("sources", {}).items()
+        if mapping.get(node.get("schema", ""), node.get("source_name", "")) in wanted
+    ]
+    nodes = manifest.get("nodes", {})
+    return sorted({nodes[uid]["name"] for uid in descendants(manifest, start) if uid.startswith("model.")})
 
 
 def load_manifest_models(project: DangoProject, sources: list[str]) -> list[str]:

@@ -17,7 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from airflow_provider_dango.alerts import emit
 from airflow_provider_dango.alerts.events import Event
+from airflow_provider_dango.audit import record_check_result
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +79,6 @@ def new_run_id(prefix: str = "cli") -> str:
 
 def finish(project: Any, result: Result, scope: Scope) -> Result:
     """Write the result's audit rows (same run id) and, when the scope asks for alerts, send its events."""
-    from airflow_provider_dango.audit import record_check_result
 
     rows = result.audit_rows()
     for i, row in enumerate(rows):
@@ -96,8 +97,6 @@ def finish(project: Any, result: Result, scope: Scope) -> Result:
         except Exception as exc:  # the audit trail must never break the check itself
             log.warning("dango: could not record %s on %s in the audit trail: %s", row.check, row.target, exc)
     if scope.alerts:
-        from airflow_provider_dango.alerts import emit
-
         for event in result.events():
             level = logging.ERROR if event.level.label in ("error", "critical") else logging.WARNING
             log.log(level, "dango event %s: %s", event.type, event.error or event.summary)

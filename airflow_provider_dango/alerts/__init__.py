@@ -25,7 +25,8 @@ from urllib.parse import quote
 
 from airflow_provider_dango.alerts.events import EVENT_TYPES, Event, Severity
 from airflow_provider_dango.alerts.outbox import Outbox
-from airflow_provider_dango.alerts.router import EmitResult, FlushResult, Router, route
+from airflow_provider_dango.alerts.router import EmitResult, Router, route
+from airflow_provider_dango.flushing import FlushResult
 
 if TYPE_CHECKING:
     from airflow_provider_dango.config import DangoProject
@@ -68,7 +69,7 @@ def run_url(project: DangoProject, dag_id: str | None, run_id: str | None) -> st
     if not dag_id:
         return None
     base = project.settings.airflow.base_url.rstrip("/")
-    return f"{base}/dags/{quote(dag_id)}" + (f"/runs/{quote(run_id, safe='')}" if run_id else "")
+    return f"{base}/dags/{quote(dag_id, safe='')}" + (f"/runs/{quote(run_id, safe='')}" if run_id else "")
 
 
 def router_for(project: DangoProject, **kwargs: Any) -> Router:
@@ -90,12 +91,12 @@ def complete(project: DangoProject, event: Event) -> Event:
     return event
 
 
-def emit(project: DangoProject, event: Event | dict[str, Any]) -> EmitResult | None:
-    """Send `event` (an Event, or a dict: its fields or Dango's webhook payload keys, see Event.from_payload)
-    through the project's router. Never raises; returns None when alerting itself broke (logged)."""
+def emit(project: DangoProject, event: Event) -> EmitResult | None:
+    """Send a typed `Event` through the project's router. Never raises; returns None when alerting itself broke
+    (logged)."""
+    if not isinstance(event, Event):
+        raise TypeError(f"emit() takes an alerts.Event, not {type(event).__name__}")
     try:
-        if isinstance(event, dict):
-            event = Event.from_payload(event)
         return router_for(project).emit(complete(project, event))
     except Exception:
         log.exception("dango alerts: could not process event %s", getattr(event, "type", event))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from airflow_provider_dango.alerts.events import Event, Severity
 from airflow_provider_dango.alerts.outbox import Outbox
+from airflow_provider_dango.warehouse import META_SCHEMA, for_project, qualified
 
 if TYPE_CHECKING:
     from airflow_provider_dango.config import DangoProject
@@ -34,7 +35,6 @@ class SourceFreshness:
 
 def newest_syncs(project: DangoProject) -> dict[str, dt.datetime]:
     """{source: newest loaded_at} from `dango.load_stats` (written by every successful sync)."""
-    from airflow_provider_dango.warehouse import META_SCHEMA, for_project, qualified
 
     warehouse = for_project(project)
     if not warehouse.table_exists(META_SCHEMA, "load_stats"):

@@ -22,8 +22,9 @@ from typing import Any
 
 from airflow_provider_dango.audit import spool
 from airflow_provider_dango.audit.severity import SEVERITIES
-from airflow_provider_dango.audit.store import DEFAULT_RETENTION_DAYS, FlushResult
+from airflow_provider_dango.audit.store import DEFAULT_RETENTION_DAYS
 from airflow_provider_dango.audit.store import flush as _flush
+from airflow_provider_dango.flushing import FlushResult
 from airflow_provider_dango.warehouse import Warehouse, for_project
 
 log = logging.getLogger(__name__)

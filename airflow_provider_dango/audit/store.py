@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from airflow_provider_dango.audit import spool
+from airflow_provider_dango.flushing import FlushResult
 from airflow_provider_dango.warehouse import META_SCHEMA, Warehouse, WarehouseBusyError, quote_ident
 from airflow_provider_dango.warehouse import TABLES as REGISTRY
 
@@ -96,15 +96,6 @@ def purge(con: Any, retention_days: int) -> dict[str, int]:
     return deleted
 
 
-@dataclass
-class FlushResult:
-    written: int = 0
-    pending: int = 0
-    busy: bool = False
-    error: str | None = None
-    purged: int = 0
-
-
 def flush(warehouse: Warehouse, retention_days: int = DEFAULT_RETENTION_DAYS, wait_s: float = 0.0) -> FlushResult:
     """Move spooled events into the warehouse. Never raises: a busy or broken warehouse leaves them spooled.
 
@@ -136,4 +127,4 @@ def flush(warehouse: Warehouse, retention_days: int = DEFAULT_RETENTION_DAYS, wa
         log.warning("dango audit: could not write %d events to %s (kept for later): %s", len(events), anchor, exc)
         return FlushResult(pending=len(events), error=f"{type(exc).__name__}: {exc}")
     spool.delete(anchor, [i for i, _, _ in events])
-    return FlushResult(written=len(events), pending=spool.count(anchor), purged=sum(purged.values()))
+    return FlushResult(delivered=len(events), pending=spool.count(anchor), purged=sum(purged.values()))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_provider_dango.audit.store import TABLES
+from airflow_provider_dango.dbt import run_dbt
 from airflow_provider_dango.warehouse import META_SCHEMA, for_project, quote_ident
 
 VIEWS = ("vw_run_summary", "vw_recent_failures", "vw_check_history_9d")
@@ -16,7 +18,6 @@ class ViewsNotBuiltError(LookupError):
 
 def build_views(project: Any) -> None:
     """`dbt run --select tag:dango_audit`: (re)create the three views in the project's dbt target schema."""
-    from airflow_provider_dango.dbt import run_dbt
 
     run_dbt(project, ["run", "--select", f"tag:{AUDIT_TAG}", "--quiet"])
 
@@ -48,7 +49,6 @@ def read_view(
 
 def table_counts(project: Any) -> dict[str, int]:
     """Rows per dango_audit_* table (0 for a table that does not exist yet)."""
-    from airflow_provider_dango.audit.store import TABLES
 
     counts = {}
     with for_project(project).connect(read_only=True) as con:

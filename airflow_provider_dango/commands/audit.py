@@ -45,7 +45,7 @@ def run_flush(args: argparse.Namespace) -> int:
     if result.busy:
         err_console.print(f"warehouse busy: {result.pending} events kept in the spool", markup=False)
         return 1
-    console.print(f"{result.written} audit events written, {result.purged} rows past retention removed")
+    console.print(f"{result.delivered} audit events written, {result.purged} rows past retention removed")
     return 0
 
 

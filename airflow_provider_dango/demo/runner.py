@@ -100,7 +100,7 @@ def task_states(dag_run: Any) -> dict[str, str]:
 
 def _data_tests(project: Any, test_tasks: dict[str, str]) -> tuple[int, int]:
     """dbt data tests behind Cosmos's per-model test tasks: (passed, total). A test task passes only if all its do."""
-    from airflow_provider_dango.cosmos_glue import load_manifest_cached
+    from airflow_provider_dango.dbt import load_manifest_cached
 
     manifest = load_manifest_cached(project)
     models = {n["name"]: uid for uid, n in manifest["nodes"].items() if n["resource_type"] == "model"}

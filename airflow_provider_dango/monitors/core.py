@@ -21,8 +21,10 @@ from typing import Any
 from airflow_provider_dango.alerts.events import Event
 from airflow_provider_dango.config import DangoProject
 from airflow_provider_dango.config.monitors import Monitor, MonitorsConfig, load_monitors
+from airflow_provider_dango.dbt import DbtCommandError
 from airflow_provider_dango.monitors.stats import Trend, trend
 from airflow_provider_dango.steps import AuditRow, Scope, finish, new_run_id
+from airflow_provider_dango.warehouse import META_SCHEMA, for_project, quote_ident
 
 log = logging.getLogger(__name__)
 
@@ -212,7 +214,6 @@ def _error(monitor: Monitor, message: str) -> MonitorResult:
 
 def probe_monitors(project: DangoProject, monitors: list[Monitor]) -> dict[str, str]:
     """Bind every monitor's SQL without scanning (EXPLAIN): name -> one-line error for those that do not bind."""
-    from airflow_provider_dango.warehouse import for_project, quote_ident
 
     errors: dict[str, str] = {}
     if not monitors:
@@ -233,8 +234,6 @@ def probe_monitors(project: DangoProject, monitors: list[Monitor]) -> dict[str, 
 
 def _judge(project: DangoProject, monitors: list[Monitor], as_of: dt.datetime, run_id: str) -> dict[str, str]:
     """Run the dbt macro; if the shared run fails, run monitors one by one so one failure hides no other result."""
-    from airflow_provider_dango.dbt import DbtCommandError
-    from airflow_provider_dango.warehouse import for_project
 
     def run(batch: list[Monitor]) -> None:
         args = {"monitors": [m.macro_config() for m in batch], "as_of": as_of.isoformat(sep=" "), "run_id": run_id}
@@ -263,7 +262,6 @@ def _judge(project: DangoProject, monitors: list[Monitor], as_of: dt.datetime, r
 
 def explain(project: DangoProject, monitors: list[Monitor], run_id: str) -> list[MonitorResult]:
     """Read the SQL verdicts of one run and add trend, forecast and drivers."""
-    from airflow_provider_dango.warehouse import META_SCHEMA, for_project, quote_ident
 
     schema = quote_ident(META_SCHEMA)
     with for_project(project).connect(read_only=True) as con:

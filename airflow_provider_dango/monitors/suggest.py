@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_dango.config import DangoProject
+from airflow_provider_dango.warehouse import for_project, quote_ident
 
 TIME_NAMES = ["created_at", "updated_at", "inserted_at", "event_time", "timestamp", "ts", "occurred_at", "order_date"]
 
@@ -27,7 +28,6 @@ def _time_column(columns: list[tuple[str, str]]) -> str | None:
 
 
 def suggest_monitors(project: DangoProject) -> list[dict[str, Any]]:
-    from airflow_provider_dango.warehouse import for_project, quote_ident
 
     warehouse = for_project(project)
     if not warehouse.exists():

@@ -16,7 +16,7 @@ from typing import Any
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowSkipException
 
-from airflow_provider_dango.cosmos_glue import load_manifest_cached
+from airflow_provider_dango.dbt import load_manifest_cached
 from airflow_provider_dango.drift import describe_block, model_sources, run_step, schema_sources
 from airflow_provider_dango.hooks.warehouse import load_project_with_warehouse
 from airflow_provider_dango.operators.pipeline import PipelineStep

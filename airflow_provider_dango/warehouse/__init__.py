@@ -176,7 +176,7 @@ class Warehouse:
 
     def run_dbt(self, args: list[str]) -> Any:
         """A dbt command against this warehouse's target (in-process), under the lock."""
-        from airflow_provider_dango.dbt import run_dbt
+        from airflow_provider_dango.warehouse.dbt_run import run_dbt
 
         return run_dbt(self.project, args)
 

@@ -54,7 +54,7 @@ def test_busy_warehouse_keeps_events_until_a_later_flush(shop_project: Path) -> 
         assert record_check_result(project, "run_2", "freshness:shop", "raw_shop", "pass")
         assert spool.count(for_project(project).path) == 1
     result = flush(project)
-    assert result.written == 1 and result.pending == 0
+    assert result.delivered == 1 and result.pending == 0
     assert len(_rows(project, "dango_audit_check_results")) == 1
 
 
