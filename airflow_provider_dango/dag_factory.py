@@ -92,7 +92,7 @@ def default_args(project: DangoProject, schedule: Schedule) -> dict[str, Any]:
         "max_retry_delay": dt.timedelta(hours=1),
         "execution_timeout": timeout,
     }
-    if DangoWarehouseHook(project).get_warehouse().serialise_writers:
+    if DangoWarehouseHook(project).serialise_writers():
         args["pool"] = project.settings.airflow.pool  # DuckDB: one writer at a time
     return args
 

@@ -24,7 +24,7 @@ from airflow_provider_dango.warehouse.dbt_run import (  # noqa: F401  (re-export
     profiles_folder,
     run_dbt,
 )
-from airflow_provider_dango.warehouse.target import dbt_project_names
+from airflow_provider_dango.warehouse.target import dbt_project_names, target_names
 
 
 @dataclass(frozen=True)
@@ -46,12 +46,10 @@ def read_yaml_cached(path: Path) -> Any:
 
 
 def dbt_profile(project: DangoProject) -> DbtProfile:
-    """Names of the project's dbt profile and target, and the profiles.yml dbt reads (the warehouse's own)."""
-    from airflow_provider_dango.warehouse import for_project
-
-    target = for_project(project).target
+    """Names of the project's dbt profile and target and its profiles.yml, for rendering DAGs (no dbt import)."""
+    names = target_names(project)
     project_name, _ = dbt_project_names(project)
-    return DbtProfile(project_name, target.profile_name, target.target_name, profiles_folder(project) / "profiles.yml")
+    return DbtProfile(project_name, names.profile_name, names.target_name, names.profiles_dir / "profiles.yml")
 
 
 def build_manifest(project: DangoProject) -> Path:

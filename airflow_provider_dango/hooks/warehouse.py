@@ -13,7 +13,8 @@ from typing import Any
 
 from airflow.sdk import BaseHook
 
-from airflow_provider_dango.warehouse import Warehouse, bind_profile, for_project
+from airflow_provider_dango.warehouse import BACKENDS, Warehouse, bind_profile, for_project
+from airflow_provider_dango.warehouse.target import target_names
 
 
 def connection_profile(conn_id: str) -> tuple[dict[str, Any], dict[str, str]]:
@@ -37,6 +38,17 @@ class DangoWarehouseHook(BaseHook):
 
     def get_conn(self) -> Warehouse:
         return self.get_warehouse()
+
+    def serialise_writers(self) -> bool:
+        """Whether the DAGs must put warehouse tasks in the one-slot pool (DuckDB), decided without rendering
+        credentials: DAG parsing stays fast."""
+        if self.warehouse_conn_id:
+            from cosmos.profiles import get_automatic_profile_mapping
+
+            kind = get_automatic_profile_mapping(self.warehouse_conn_id).dbt_profile_type
+        else:
+            kind = target_names(self.project).type
+        return bool(BACKENDS[kind].SERIALISE_WRITERS) if kind in BACKENDS else True
 
     def get_warehouse(self) -> Warehouse:
         if self.warehouse_conn_id and getattr(self.project, "_warehouse_profile", None) is None:

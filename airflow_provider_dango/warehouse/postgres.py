@@ -44,16 +44,37 @@ def to_format_style(sql: str) -> str:
     return "".join(out)
 
 
+class Cursor:
+    """psycopg2's cursor, answering like DuckDB's: a statement without a result set (INSERT, DELETE, DDL) fetches
+    one row holding the number of rows it touched."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    @property
+    def description(self) -> Any:
+        return self.raw.description
+
+    def fetchone(self) -> Any:
+        return self.raw.fetchone() if self.raw.description is not None else (self.raw.rowcount,)
+
+    def fetchall(self) -> list[Any]:
+        return self.raw.fetchall() if self.raw.description is not None else [(self.raw.rowcount,)]
+
+
 class Connection:
     """The small surface dango uses on both backends: `execute(sql, params)` -> cursor, `executemany`, `close`."""
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
 
-    def execute(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> Cursor:
         cur = self.raw.cursor()
-        cur.execute(to_format_style(sql), tuple(params) if params is not None else None)
-        return cur
+        if params:
+            cur.execute(to_format_style(sql), tuple(params))
+        else:  # no parameters: psycopg2 sends the text as is (a literal `%` stays single)
+            cur.execute(sql)
+        return Cursor(cur)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
         cur = self.raw.cursor()

@@ -77,6 +77,38 @@ def dbt_project_names(project: Any) -> tuple[str, str]:
     return name, project.settings.airflow.dbt_profile or data.get("profile") or name
 
 
+@dataclass(frozen=True)
+class TargetNames:
+    """What DAG parsing needs to know about the target, without rendering credentials."""
+
+    profile_name: str
+    target_name: str
+    type: str
+    profiles_dir: Path
+
+
+def target_names(project: Any) -> TargetNames:
+    """Profile, target and adapter type for DAG parsing (Cosmos's ProfileConfig, the one-slot pool).
+
+    Parse time must stay fast, and importing dbt to render a profile takes seconds, so this reads the names from
+    profiles.yml as written. It never decides which database is read or written: tasks and commands resolve the full
+    target with dbt (`resolve_target`), and when a name here is templated (`{{ ... }}`) it defers to that too.
+    """
+    _, profile_name = dbt_project_names(project)
+    folder = profiles_dir(project)
+    path = folder / "profiles.yml"
+    try:
+        profile = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get(profile_name) or {}
+    except (OSError, yaml.YAMLError):
+        profile = {}
+    target = project.settings.airflow.dbt_target or profile.get("target") or "default"
+    kind = ((profile.get("outputs") or {}).get(target) or {}).get("type")
+    if not isinstance(kind, str) or "{{" in kind or "{{" in str(target):
+        resolved = resolve_target(project)
+        return TargetNames(resolved.profile_name, resolved.target_name, resolved.type, folder)
+    return TargetNames(profile_name, str(target), kind, folder)
+
+
 def render_env(project: Any) -> dict[str, str]:
     """The environment a profile is rendered in (and dbt runs with): dango's warehouse default for the profile."""
     return {WAREHOUSE_ENV: str(project.path(project.settings.platform.duckdb_path))}
