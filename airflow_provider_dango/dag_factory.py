@@ -98,7 +98,7 @@ def default_args(project: DangoProject, schedule: Schedule) -> dict[str, Any]:
 
 
 def build_schedule_dag(project: DangoProject, schedule: Schedule) -> DAG:
-    """One schedule's DAG: sync tasks -> (drift seam) -> dbt -> (PII / monitor seams)."""
+    """One schedule's DAG: sync tasks -> checks after sync (drift) -> dbt -> checks after dbt (PII, monitors)."""
     if schedule.runs_dbt:
         require_manifest(project)
     timetable: Any = _timetable(schedule)

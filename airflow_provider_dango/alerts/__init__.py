@@ -1,15 +1,16 @@
 """Alerts: one router for every dango event, with Slack, HTTP, Teams and email transports. No Airflow import.
 
-For other pillars (drift, PII, monitors) the whole API is:
+Pillars return typed Events from `Result.events()` and `steps.finish` sends them; anything else uses:
 
     from airflow_provider_dango.alerts import Event, emit
     emit(project, Event(type="schema_drift_detected", severity="error", schedule="shop_daily", sources=["shop"],
                         dag_id=..., run_id=..., task_id=..., summary="2 breaking changes in raw_shop.orders",
                         details={"table": "raw_shop.orders", "removed": ["amount"]}, key="raw_shop.orders"))
 
-`emit(project, event) -> EmitResult | None` never raises: routing, dedup, delivery and the outbox are handled here,
-and a problem in alerting is logged, not propagated into the task. Event types: sync_completed, sync_failed,
-sync_retrying, sync_stale, schema_drift_detected, pii_detected, metric_alert, dbt_test_failed, dag_failed.
+`emit(project, event) -> EmitResult | None` takes an `Event` only (a dict is a TypeError) and otherwise never
+raises: routing, dedup, delivery and the outbox are handled here, and a problem in alerting is logged, not
+propagated into the task. Event types: sync_completed, sync_failed, sync_retrying, sync_stale,
+schema_drift_detected, pii_detected, metric_alert, dbt_test_failed, dag_failed.
 Severities: info, warn, error, critical (default per type). `key` is what dedup compares (the same type and key are
 sent once per `dedup_window_minutes`); without it the schedule and sources are used. `details` values must be
 JSON-serialisable and must not hold unmasked PII. `run_url` is filled from `dag_id` and `run_id` when not given.

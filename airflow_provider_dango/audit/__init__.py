@@ -1,6 +1,6 @@
 """Audit trail: every DAG run, task try, dbt node result and dango check result as rows in the warehouse.
 
-Public API (no Airflow import; the CLI and every pillar can call it):
+Public API (no Airflow import). Pillars do not call it directly: their `Result.audit_rows()` go through `steps.finish`.
 
     record_check_result(project, run_id, check, target, status, severity, details=None, dag_id=None) -> bool
     record_task_run(project, row) / record_dag_run(project, row) / record_dbt_results(project, rows)

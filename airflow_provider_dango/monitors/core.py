@@ -1,5 +1,5 @@
 """Run a project's monitors: collection and the flag verdict in SQL (the dango_monitors dbt macros), then trend and
-drill-down in Python. No Airflow import: the CLI and the Airflow task both call `run_monitors`.
+drill-down in Python. No Airflow import: the CLI and the Airflow task both call `run_step`.
 
 Where each decision lives:
 - `flagged` / `normal` / `insufficient_history`: only in SQL (`dango_monitors.verdict_sql`), shared with the dbt test
