@@ -13,6 +13,7 @@ from typing import Any
 
 from airflow.sdk import BaseHook
 
+from airflow_provider_dango.config import load_project
 from airflow_provider_dango.warehouse import BACKENDS, Warehouse, bind_profile, for_project
 from airflow_provider_dango.warehouse.target import target_names
 
@@ -60,8 +61,6 @@ class DangoWarehouseHook(BaseHook):
 
 def load_project_with_warehouse(project_dir: str) -> Any:
     """`load_project`, with the warehouse bound to the Airflow connection when the project names one."""
-    from airflow_provider_dango.config import load_project
-
     project = load_project(project_dir)
     if project.settings.airflow.warehouse_conn_id:
         DangoWarehouseHook(project).get_warehouse()
