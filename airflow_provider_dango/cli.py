@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 import airflow_provider_dango.commands as commands_pkg
+import airflow_provider_dango.hooks  # noqa: F401  (commands read Airflow connections when Airflow has them)
 
 # Listed first in help; every other module in `commands/` with a `register(subparsers, common)` follows.
 FIRST = ["init", "validate", "demo", "sync", "dbt"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_dango.config import DangoProject, Schedule
-from airflow_provider_dango.dbt import dbt_env, dbt_profile, parse_dbt_command
+from airflow_provider_dango.dbt import dbt_env, dbt_profile, load_manifest_cached, parse_dbt_command
 
 
 class ManifestMissingError(FileNotFoundError):
@@ -26,6 +26,22 @@ def _configs(project: DangoProject) -> dict[str, Any]:
 
     cosmos.settings.enable_telemetry = False  # in case Cosmos was imported before our environment default
     profile = dbt_profile(project)
+    conn_id = project.settings.airflow.warehouse_conn_id
+    if conn_id:
+        from cosmos.profiles import get_automatic_profile_mapping
+
+        # The same Airflow connection the operators' warehouse hook reads: dbt and the checks share one database.
+        profile_config = ProfileConfig(
+            profile_name=profile.profile_name,
+            target_name=profile.target_name,
+            profile_mapping=get_automatic_profile_mapping(conn_id),
+        )
+    else:
+        profile_config = ProfileConfig(
+            profile_name=profile.profile_name,
+            target_name=profile.target_name,
+            profiles_yml_filepath=profile.profiles_yml,
+        )
     return {
         "project_config": ProjectConfig(
             dbt_project_path=project.dbt_project_dir,
@@ -34,11 +50,7 @@ def _configs(project: DangoProject) -> dict[str, Any]:
             install_dbt_deps=False,
             env_vars=dbt_env(project),
         ),
-        "profile_config": ProfileConfig(
-            profile_name=profile.profile_name,
-            target_name=profile.target_name,
-            profiles_yml_filepath=profile.profiles_yml,
-        ),
+        "profile_config": profile_config,
         "execution_config": ExecutionConfig(
             execution_mode=ExecutionMode.LOCAL, invocation_mode=InvocationMode.DBT_RUNNER
         ),
@@ -79,19 +91,6 @@ def dbt_group_for_sources(project: DangoProject, schedule: Schedule, sources: li
         return None
     names = sorted({manifest["nodes"][uid]["name"] for uid in models})
     return _group(project, names, [], "after_each")
-
-
-def load_manifest_cached(project: DangoProject) -> dict[str, Any]:
-    from airflow_provider_dango.dbt import load_manifest
-
-    key = (str(project.manifest_path), project.manifest_path.stat().st_mtime)
-    cached = _MANIFESTS.get(key)
-    if cached is None:
-        cached = _MANIFESTS[key] = load_manifest(project)
-    return cached
-
-
-_MANIFESTS: dict[tuple[str, float], dict[str, Any]] = {}
 
 
 def dbt_tasks_for_command(project: DangoProject, schedule: Schedule, command: str) -> Any:

@@ -8,12 +8,10 @@ while every good schedule still becomes a DAG.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
+import itertools
 import logging
 import os
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +19,17 @@ from typing import Any
 os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-import itertools
-
 from airflow.sdk import DAG, Asset, BaseOperator
 from airflow.timetables.trigger import CronTriggerTimetable
 
+from airflow_provider_dango import notifications
 from airflow_provider_dango.config import DangoProject, Problem, Schedule, ScheduleType, load_project
+from airflow_provider_dango.cosmos_glue import dbt_group_for_sources, dbt_tasks_for_command, require_manifest
+from airflow_provider_dango.hooks.warehouse import DangoWarehouseHook
+from airflow_provider_dango.operators import drift, monitors, pii
+from airflow_provider_dango.operators.pipeline import PipelineStep, PipelineTasks
+from airflow_provider_dango.operators.script import DangoScriptOperator
+from airflow_provider_dango.operators.sync import DangoSyncOperator
 
 log = logging.getLogger(__name__)
 
@@ -35,44 +38,14 @@ ERRORS_DAG_ID = "dango_config_errors"
 DEFAULT_START = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 
 
-# Modules that add checks to every generated pipeline. Each defines
-#   pipeline_step(project, schedule, tasks: PipelineTasks) -> PipelineStep | None
-# and is skipped while it does not exist yet.
-PIPELINE_STEP_MODULES = [
-    "airflow_provider_dango.operators.drift",  # schema drift: between sync and dbt
-    "airflow_provider_dango.operators.pii",  # PII scan: after dbt
-    "airflow_provider_dango.operators.monitors",  # metric monitors: after dbt
+# The checks every generated pipeline gets, in order: each `pipeline_step(project, schedule, tasks)` returns the
+# tasks it adds (a PipelineStep) or None when the schedule has nothing for it to check.
+PIPELINE_STEPS = [
+    drift.pipeline_step,  # schema drift: between sync and dbt
+    pii.pipeline_step,  # PII scan: after dbt
+    monitors.pipeline_step,  # metric monitors: after dbt
 ]
-# Module whose `dag_callbacks(project, schedule) -> dict` gives DAG-level kwargs (callbacks) for alerts.
-CALLBACKS_MODULE = "airflow_provider_dango.notifications"
-
-
-@dataclass
-class PipelineTasks:
-    """What a schedule's DAG holds before the check steps are added."""
-
-    dag: DAG
-    syncs: list[BaseOperator]
-    dbt: Any  # a Cosmos DbtTaskGroup, a single operator, or None
-
-
-@dataclass
-class PipelineStep:
-    """Tasks a check module adds: `after_sync` run between sync and dbt, `after_dbt` after dbt."""
-
-    after_sync: list[Any] = field(default_factory=list)
-    after_dbt: list[Any] = field(default_factory=list)
-
-
-def optional_hook(module: str, attribute: str) -> Callable[..., Any] | None:
-    """`module.attribute` if that module exists; None while a pillar is not built yet."""
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            return None
-        raise
-    return getattr(mod, attribute, None)
+__all__ = ["PipelineStep", "PipelineTasks", "build_dags", "build_schedule_dag"]
 
 
 class DangoConfigError(ValueError):
@@ -119,31 +92,21 @@ def default_args(project: DangoProject, schedule: Schedule) -> dict[str, Any]:
         "max_retry_delay": dt.timedelta(hours=1),
         "execution_timeout": timeout,
     }
-    if is_duckdb(project):
-        args["pool"] = project.settings.airflow.pool
+    if DangoWarehouseHook(project).serialise_writers():
+        args["pool"] = project.settings.airflow.pool  # DuckDB: one writer at a time
     return args
 
 
-def is_duckdb(project: DangoProject) -> bool:
-    """DuckDB (the default) is the only warehouse that needs writers serialised."""
-    return bool(project.settings.platform.duckdb_path)
-
-
 def build_schedule_dag(project: DangoProject, schedule: Schedule) -> DAG:
-    """One schedule's DAG: sync tasks -> (drift seam) -> dbt -> (PII / monitor seams)."""
-    from airflow_provider_dango.operators.sync import DangoSyncOperator
-
+    """One schedule's DAG: sync tasks -> checks after sync (drift) -> dbt -> checks after dbt (PII, monitors)."""
     if schedule.runs_dbt:
-        from airflow_provider_dango.cosmos_glue import require_manifest
-
         require_manifest(project)
     timetable: Any = _timetable(schedule)
     if schedule.on_assets:
         timetable = [source_asset(project, s) for s in schedule.on_assets]
     tags = sorted({"dango", f"dango:{schedule.type.value}", *schedule.tags})
-    callbacks_hook = optional_hook(CALLBACKS_MODULE, "dag_callbacks")
-    callbacks: dict[str, Any] = dict(callbacks_hook(project, schedule)) if callbacks_hook else {}
-    # alerts (issue 6): task-level callbacks come as `default_args`, merged into the factory's own.
+    callbacks: dict[str, Any] = notifications.dag_callbacks(project, schedule)
+    # Task-level alert callbacks come as `default_args`, merged into the factory's own.
     task_defaults = {**default_args(project, schedule), **callbacks.pop("default_args", {})}
     doc = (
         f"Generated by dango from `.dango/schedules.yml` (schedule `{schedule.name}`, type `{schedule.type.value}`)."
@@ -178,16 +141,10 @@ def build_schedule_dag(project: DangoProject, schedule: Schedule) -> DAG:
                 )
         dbt_tasks: Any = None
         if schedule.type == ScheduleType.SYNC:
-            from airflow_provider_dango.cosmos_glue import dbt_group_for_sources
-
             dbt_tasks = dbt_group_for_sources(project, schedule, schedule.sources)
         elif schedule.type == ScheduleType.DBT:
-            from airflow_provider_dango.cosmos_glue import dbt_tasks_for_command
-
             dbt_tasks = dbt_tasks_for_command(project, schedule, schedule.dbt_command or "")
         elif schedule.type == ScheduleType.SCRIPT:
-            from airflow_provider_dango.operators.script import DangoScriptOperator
-
             dbt_tasks = DangoScriptOperator(
                 task_id="script", project_dir=str(project.root), script_path=schedule.script_path or ""
             )
@@ -199,9 +156,8 @@ def _add_steps(project: DangoProject, schedule: Schedule, tasks: PipelineTasks) 
     """Wire syncs >> checks after sync >> dbt >> checks after dbt."""
     after_sync: list[Any] = []
     after_dbt: list[Any] = []
-    for module in PIPELINE_STEP_MODULES:
-        hook = optional_hook(module, "pipeline_step")
-        step = hook(project, schedule, tasks) if hook else None
+    for pipeline_step in PIPELINE_STEPS:
+        step = pipeline_step(project, schedule, tasks)
         if step is not None:
             after_sync.extend(step.after_sync)
             after_dbt.extend(step.after_dbt)
@@ -252,16 +208,14 @@ def build_dags(project_dir: str | Path | None = None) -> dict[str, DAG]:
             where = Path(".dango") / "schedules.yml"
             build_problems.append(Problem(where, None, f"schedule {schedule.name!r}: {exc}"))
             log.warning("dango: could not build the DAG of schedule %s: %s", schedule.name, exc)
-    # alerts (issue 6): one extra DAG checking source freshness on its own clock (and retrying the alert outbox).
-    stale_hook = optional_hook(CALLBACKS_MODULE, "stale_check_dag")
-    if stale_hook is not None:
-        try:
-            stale_dag = stale_hook(project)
-            if stale_dag is not None:
-                dags[stale_dag.dag_id] = stale_dag
-        except Exception as exc:
-            build_problems.append(Problem(Path(".dango") / "schedules.yml", None, f"stale check DAG: {exc}"))
-            log.warning("dango: could not build the stale check DAG: %s", exc)
+    # One extra DAG checking source freshness on its own clock (and retrying the alert outbox).
+    try:
+        stale_dag = notifications.stale_check_dag(project)
+        if stale_dag is not None:
+            dags[stale_dag.dag_id] = stale_dag
+    except Exception as exc:
+        build_problems.append(Problem(Path(".dango") / "schedules.yml", None, f"stale check DAG: {exc}"))
+        log.warning("dango: could not build the stale check DAG: %s", exc)
     for warning in project.warnings:
         warnings.warn(str(warning), UserWarning, stacklevel=2)
     problems = project.errors + build_problems

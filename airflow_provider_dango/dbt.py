@@ -7,10 +7,7 @@ never runs dbt; `dango dbt manifest` (and `make demo`) build that manifest ahead
 from __future__ import annotations
 
 import json
-import os
 import shlex
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,28 +16,17 @@ from typing import Any
 import yaml
 
 from airflow_provider_dango.config import DangoProject
-
-WAREHOUSE_ENV = "DANGO_WAREHOUSE"
-MONITORS_PATH_ENV = "DANGO_MONITORS_PATH"
-QUIET_ENV = {
-    "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-    "DO_NOT_TRACK": "1",
-    "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
-}
-
-
-def dango_monitors_path() -> Path:
-    """The dango_monitors dbt package: $DANGO_MONITORS_PATH, else the copy in the wheel, else this source checkout's.
-
-    Projects name it as `local: "{{ env_var('DANGO_MONITORS_PATH') }}"` in packages.yml, and every dbt run that dango
-    starts sets that variable, so a project copied anywhere resolves the package with no machine-specific path.
-    """
-    configured = os.environ.get(MONITORS_PATH_ENV)
-    if configured:
-        return Path(configured).resolve()
-    here = Path(__file__).resolve().parent
-    shipped = here / "dbt_packages" / "dango_monitors"  # laid there by setup.py when the wheel is built
-    return shipped if shipped.is_dir() else here.parent / "dbt_packages" / "dango_monitors"
+from airflow_provider_dango.warehouse.dbt_run import (  # noqa: F401  (re-exported: the dbt glue API)
+    MONITORS_PATH_ENV,
+    QUIET_ENV,
+    DbtCommandError,
+    dango_monitors_path,
+    dbt_env,
+    patched_env,
+    profiles_folder,
+    run_dbt,
+)
+from airflow_provider_dango.warehouse.target import dbt_project_names, target_names
 
 
 @dataclass(frozen=True)
@@ -62,56 +48,10 @@ def read_yaml_cached(path: Path) -> Any:
 
 
 def dbt_profile(project: DangoProject) -> DbtProfile:
-    dbt_project = read_yaml_cached(project.dbt_project_dir / "dbt_project.yml")
-    profile_name = project.settings.airflow.dbt_profile or dbt_project.get("profile") or dbt_project["name"]
-    profiles_yml = project.dbt_profiles_dir / "profiles.yml"
-    target = project.settings.airflow.dbt_target
-    if target is None and profiles_yml.exists():
-        target = (read_yaml_cached(profiles_yml).get(profile_name) or {}).get("target")
-    return DbtProfile(dbt_project["name"], profile_name, target or "dev", profiles_yml)
-
-
-def dbt_env(project: DangoProject) -> dict[str, str]:
-    """Environment every dbt invocation gets: the warehouse path (profiles read it), the dango_monitors package's
-    folder (packages.yml reads it) and telemetry off."""
-    return {
-        WAREHOUSE_ENV: str(project.warehouse_path),
-        MONITORS_PATH_ENV: str(dango_monitors_path()),
-        **QUIET_ENV,
-    }
-
-
-@contextmanager
-def patched_env(values: dict[str, str]) -> Iterator[None]:
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-class DbtCommandError(RuntimeError):
-    pass
-
-
-def run_dbt(project: DangoProject, args: list[str]) -> Any:
-    """Run dbt in-process (dbtRunner) against the project's dbt folder; returns dbt's result object."""
-    from dbt.cli.main import dbtRunner
-
-    from airflow_provider_dango.warehouse import warehouse_lock
-
-    full = [*args, "--project-dir", str(project.dbt_project_dir), "--profiles-dir", str(project.dbt_profiles_dir)]
-    with patched_env(dbt_env(project)), warehouse_lock(project.warehouse_path):
-        result = dbtRunner().invoke(full)
-    if not result.success:
-        detail = f": {result.exception}" if result.exception else ""
-        raise DbtCommandError(f"`dbt {shlex.join(args)}` failed{detail}")
-    return result
+    """Names of the project's dbt profile and target and its profiles.yml, for rendering DAGs (no dbt import)."""
+    names = target_names(project)
+    project_name, _ = dbt_project_names(project)
+    return DbtProfile(project_name, names.profile_name, names.target_name, names.profiles_dir / "profiles.yml")
 
 
 def build_manifest(project: DangoProject) -> Path:
@@ -131,10 +71,21 @@ def load_manifest(project: DangoProject) -> dict[str, Any]:
     return json.loads(project.manifest_path.read_text(encoding="utf-8"))
 
 
-def models_downstream_of_sources(manifest: dict[str, Any], sources: list[str]) -> list[str]:
-    """Unique ids of the models (and tests) downstream of the given dbt source names: `source:<name>+`."""
+_MANIFESTS: dict[tuple[str, float], dict[str, Any]] = {}
+
+
+def load_manifest_cached(project: DangoProject) -> dict[str, Any]:
+    """The manifest, parsed once per file version (100 DAGs in one parse read it once)."""
+    key = (str(project.manifest_path), project.manifest_path.stat().st_mtime)
+    cached = _MANIFESTS.get(key)
+    if cached is None:
+        cached = _MANIFESTS[key] = load_manifest(project)
+    return cached
+
+
+def descendants(manifest: dict[str, Any], start: list[str]) -> set[str]:
+    """Every node downstream of `start` in the manifest's child map (the one lineage walker)."""
     children = manifest.get("child_map", {})
-    start = [uid for uid, src in manifest.get("sources", {}).items() if src.get("source_name") in sources]
     seen: set[str] = set()
     stack = list(start)
     while stack:
@@ -142,7 +93,13 @@ def models_downstream_of_sources(manifest: dict[str, Any], sources: list[str]) -
             if child not in seen:
                 seen.add(child)
                 stack.append(child)
-    return sorted(uid for uid in seen if uid.startswith("model."))
+    return seen
+
+
+def models_downstream_of_sources(manifest: dict[str, Any], sources: list[str]) -> list[str]:
+    """Unique ids of the models downstream of the given dbt source names: `source:<name>+`."""
+    start = [uid for uid, src in manifest.get("sources", {}).items() if src.get("source_name") in sources]
+    return sorted(uid for uid in descendants(manifest, start) if uid.startswith("model."))
 
 
 @dataclass(frozen=True)
@@ -182,11 +139,3 @@ def parse_dbt_command(command: str) -> DbtCommand:
             renderable = False
         i += 1
     return DbtCommand(verb, select, exclude, full_refresh, renderable, argv)
-
-
-def run_operation(project: DangoProject, macro: str, args: dict[str, Any] | None = None) -> Any:
-    """`dbt run-operation <macro> --args <json>`: how Python runs a dango_monitors macro (it writes dango_* tables)."""
-    argv = ["run-operation", macro]
-    if args:
-        argv += ["--args", json.dumps(args)]
-    return run_dbt(project, argv)

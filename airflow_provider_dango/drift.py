@@ -8,7 +8,6 @@ through dbt (`drift_check` / `drift_accept`) and reads the rows it wrote to `dan
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import logging
@@ -17,8 +16,11 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from airflow_provider_dango.alerts.events import Event
 from airflow_provider_dango.config import DangoProject
-from airflow_provider_dango.warehouse import META_SCHEMA, connect, quote_ident
+from airflow_provider_dango.dbt import DbtCommandError, descendants, load_manifest, run_dbt
+from airflow_provider_dango.steps import AuditRow, Scope, finish, new_run_id
+from airflow_provider_dango.warehouse import META_SCHEMA, for_project, qualified, quote_ident
 
 log = logging.getLogger(__name__)
 
@@ -86,9 +88,6 @@ class DriftReport:
     def has_breaking(self) -> bool:
         return bool(self.breaking)
 
-    def changes_of(self, source: str) -> list[Change]:
-        return [c for c in self.changes if self.source_of_schema.get(c.schema, c.schema) == source]
-
     def as_json(self) -> dict[str, Any]:
         """Exactly the documented `dango drift check --json` document."""
         return {
@@ -104,8 +103,6 @@ class DriftReport:
 def _manifest_or_none(project: DangoProject) -> dict[str, Any] | None:
     if not project.manifest_path.exists():
         return None
-    from airflow_provider_dango.dbt import load_manifest
-
     try:
         return load_manifest(project)
     except (OSError, ValueError):
@@ -146,54 +143,27 @@ def schemas_of_source(project: DangoProject, source: str, manifest: dict[str, An
 
 def _known_schemas(project: DangoProject) -> list[str]:
     """User schemas in the warehouse plus schemas that still have a baseline (a dropped schema is still known)."""
-    if not project.warehouse_path.exists():
+    warehouse = for_project(project)
+    if not warehouse.exists():
         return []
-    with connect(project.warehouse_path, read_only=True) as con:
+    with warehouse.connect(read_only=True) as con:
         rows = con.execute(
             "SELECT DISTINCT table_schema FROM information_schema.tables "
             "WHERE table_catalog = current_database() AND table_schema NOT IN ('information_schema', ?) "
             "AND table_schema NOT LIKE 'pg\\_%' ESCAPE '\\'",
             [META_SCHEMA],
         ).fetchall()
-        if _table_exists(con, BASELINES_TABLE):
-            rows += con.execute(
-                f"SELECT DISTINCT table_schema FROM {quote_ident(META_SCHEMA)}.{quote_ident(BASELINES_TABLE)}"
-            ).fetchall()
+        if warehouse.table_exists(META_SCHEMA, BASELINES_TABLE, con):
+            rows += con.execute(f"SELECT DISTINCT table_schema FROM {qualified(BASELINES_TABLE)}").fetchall()
     return sorted({r[0] for r in rows})
-
-
-def _table_exists(con: Any, table: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-            [META_SCHEMA, table],
-        ).fetchone()[0]
-    )
 
 
 # --- running the macros ----------------------------------------------------------------------------------------------
 
 
-def new_run_id(prefix: str = "cli") -> str:
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
-    return f"{prefix}:{stamp}:{uuid.uuid4().hex[:8]}"
-
-
 def _run_macro(project: DangoProject, macro: str, args: dict[str, Any]) -> None:
-
-    from airflow_provider_dango.dbt import DbtCommandError, run_dbt
-
-    argv = [
-        "run-operation",
-        f"dango_monitors.{macro}",
-        "--args",
-        json.dumps(args),
-        "--target-path",
-        DBT_TARGET_PATH,
-        "--quiet",
-    ]
     try:
-        run_dbt(project, argv)
+        for_project(project).run_operation(f"dango_monitors.{macro}", args, target_path=DBT_TARGET_PATH)
     except DbtCommandError as exc:
         hint = ""
         if "dango_monitors" in str(exc) and "not found" in str(exc).lower():
@@ -203,17 +173,6 @@ def _run_macro(project: DangoProject, macro: str, args: dict[str, Any]) -> None:
 
 RUN_ID_TOKEN = "__dango_drift_run_id__"
 STATEMENTS_CACHE = "drift_check_statements.json"
-
-
-def _duckdb_profile(project: DangoProject) -> bool:
-    from airflow_provider_dango.dbt import dbt_profile, read_yaml_cached
-
-    try:
-        profile = dbt_profile(project)
-        outputs = (read_yaml_cached(profile.profiles_yml).get(profile.profile_name) or {}).get("outputs") or {}
-        return (outputs.get(profile.target_name) or {}).get("type") == "duckdb"
-    except (OSError, KeyError, TypeError, AttributeError, ValueError):
-        return False
 
 
 def _statements_key(project: DangoProject, scope: dict[str, Any]) -> str | None:
@@ -235,8 +194,6 @@ def check_statements(project: DangoProject, scope: dict[str, Any]) -> list[str] 
     The run id is the placeholder RUN_ID_TOKEN. None when they cannot be compiled (dbt then runs the macro)."""
     import contextlib
     import io
-
-    from airflow_provider_dango.dbt import DbtCommandError, run_dbt
 
     key = _statements_key(project, scope)
     if key is None:
@@ -272,13 +229,14 @@ def check_statements(project: DangoProject, scope: dict[str, Any]) -> list[str] 
 def _run_check(project: DangoProject, scope: dict[str, Any], run_id: str, mapping: dict[str, str]) -> DriftReport:
     """DuckDB: the macro's compiled statements in one transaction, without starting dbt, and the verdict read on the
     same connection. Else: the macro via dbt run-operation, then the verdict."""
-    statements = check_statements(project, scope) if _duckdb_profile(project) else None
+    warehouse = for_project(project)
+    statements = check_statements(project, scope) if warehouse.is_duckdb else None
     if statements is None:
         _run_macro(project, "drift_check", {**scope, "run_id": run_id})
         return read_report(project, run_id, mapping)
     literal = "'" + run_id.replace("'", "''") + "'"
     token = f"'{RUN_ID_TOKEN}'"
-    with connect(project.warehouse_path) as con:
+    with warehouse.connect() as con:
         con.execute("BEGIN TRANSACTION")
         try:
             for statement in statements:
@@ -321,26 +279,24 @@ def accept(project: DangoProject, sources: list[str] | None = None, accept_all: 
             raise DriftError("name a source to accept, or use --all")
         args["schemas"] = sorted({s for name in sources for s in schemas_of_source(project, name, manifest)})
     _run_macro(project, "drift_accept", args)
-    with connect(project.warehouse_path, read_only=True) as con:
-        rows = con.execute(
-            f"SELECT DISTINCT table_schema, table_name FROM {quote_ident(META_SCHEMA)}.{quote_ident(CHANGES_TABLE)} "
-            "WHERE run_id = ? ORDER BY 1, 2",
-            [run_id],
-        ).fetchall()
+    rows = for_project(project).rows(
+        f"SELECT DISTINCT table_schema, table_name FROM {qualified(CHANGES_TABLE)} WHERE run_id = ? ORDER BY 1, 2",
+        [run_id],
+    )
     return [f"{s}.{t}" for s, t in rows]
 
 
 def read_report(project: DangoProject, run_id: str, mapping: dict[str, str] | None = None) -> DriftReport:
     """The verdict the macro wrote for `run_id`."""
     mapping = mapping if mapping is not None else schema_sources(project, _manifest_or_none(project))
-    with connect(project.warehouse_path, read_only=True) as con:
+    with for_project(project).connect(read_only=True) as con:
         return _report_from(con, run_id, mapping)
 
 
 def _report_from(con: Any, run_id: str, mapping: dict[str, str]) -> DriftReport:
     rows = con.execute(
         "SELECT table_schema, table_name, column_name, change, severity, old_type, new_type, rename_of, note "
-        f"FROM {quote_ident(META_SCHEMA)}.{quote_ident(CHANGES_TABLE)} WHERE run_id = ? "
+        f"FROM {qualified(CHANGES_TABLE)} WHERE run_id = ? "
         "ORDER BY table_schema, table_name, column_name NULLS FIRST, change",
         [run_id],
     ).fetchall()
@@ -386,9 +342,15 @@ def model_sources(manifest: dict[str, Any], mapping: dict[str, str]) -> dict[str
 
 
 def models_behind(manifest: dict[str, Any], mapping: dict[str, str], sources: list[str]) -> list[str]:
-    """Names of the models downstream of any of `sources`: what a block on them skips."""
+    """Names of the models downstream of any of `sources` (dango names): what a block on them skips."""
     wanted = set(sources)
-    return sorted(name for name, srcs in model_sources(manifest, mapping).items() if srcs & wanted)
+    start = [
+        uid
+        for uid, node in manifest.get("sources", {}).items()
+        if mapping.get(node.get("schema", ""), node.get("source_name", "")) in wanted
+    ]
+    nodes = manifest.get("nodes", {})
+    return sorted({nodes[uid]["name"] for uid in descendants(manifest, start) if uid.startswith("model.")})
 
 
 def load_manifest_models(project: DangoProject, sources: list[str]) -> list[str]:
@@ -399,12 +361,72 @@ def load_manifest_models(project: DangoProject, sources: list[str]) -> list[str]
     return models_behind(manifest, schema_sources(project, manifest), sources)
 
 
-# --- events ----------------------------------------------------------------------------------------------------------
+_IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def display_name(change: Change) -> str:
+    """`schema.table.column` for people, with odd names quoted."""
+    parts = [change.schema, change.table_name] + ([change.column] if change.column else [])
+    return ".".join(p if _IDENT_RE.match(p) else quote_ident(p) for p in parts)
+
+
+# --- the pillar step ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class DriftResult:
+    """One drift step: the verdict, the sources it covered and the dbt models a block skips."""
+
+    report: DriftReport
+    sources: list[str]
+    skipped_models: list[str] = field(default_factory=list)
+    schedule: str | None = None
+    schema_of_source: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def run_id(self) -> str:
+        return self.report.run_id
+
+    def as_dict(self) -> dict[str, Any]:
+        """XCom: what the dbt gate reads (blocked_sources, changes) plus run_id, skipped_models, baselined."""
+        return {
+            "run_id": self.report.run_id,
+            "blocked_sources": self.report.blocked_sources,
+            "skipped_models": self.skipped_models,
+            "baselined": self.report.baselined,
+            "changes": [c.as_json() for c in self.report.changes],
+        }
+
+    def summary(self) -> str:
+        r = self.report
+        breaking = len(r.breaking)
+        text = f"schema drift run {r.run_id}: {breaking} breaking, {len(r.changes) - breaking} additive change(s)"
+        if r.baselined:
+            text += f", {len(r.baselined)} table(s) baselined"
+        if r.blocked_sources:
+            text += f"; blocked: {', '.join(r.blocked_sources)} ({len(self.skipped_models)} dbt model(s) skipped)"
+        return text
+
+    def events(self) -> list[Event]:
+        event = drift_event(self.report, self.schedule, self.sources, self.skipped_models)
+        return [event] if event is not None else []
+
+    def audit_rows(self) -> list[AuditRow]:
+        """One row per checked source: fail (error) when blocked, warn on additive changes, else pass."""
+        rows = []
+        for source in self.sources:
+            changes = [c.as_json() for c in self.report.changes if self.report.source_of_schema.get(c.schema) == source]
+            blocked = source in self.report.blocked_sources
+            status, severity = ("fail", "error") if blocked else (("warn", "warn") if changes else ("pass", "info"))
+            details = {"changes": changes, "skipped_models": self.skipped_models if blocked else []}
+            target = self.schema_of_source.get(source, f"raw_{source}")
+            rows.append(AuditRow(self.report.run_id, "drift", target, status, severity, details))
+        return rows
 
 
 def drift_event(
-    project: DangoProject, report: DriftReport, schedule: str | None, sources: list[str], skipped_models: list[str]
-) -> dict[str, Any] | None:
+    report: DriftReport, schedule: str | None, sources: list[str], skipped_models: list[str]
+) -> Event | None:
     """The governance event for a check, or None when nothing changed (first sight is silent)."""
     if not report.changes:
         return None
@@ -425,67 +447,40 @@ def drift_event(
             f"{len(skipped_models)} downstream model(s); accept with {accept_cmd}"
         )
     changes = json.dumps([c.as_json() for c in report.changes], sort_keys=True, default=str)
-    return {
-        "event": "schema_drift_detected",
-        "category": "governance",
+    return Event(
+        type="schema_drift_detected",
         # The same unaccepted change seen again is a duplicate; different changes to the same sources are not.
-        "key": f"drift:{','.join(sorted(sources))}:" + hashlib.sha256(changes.encode()).hexdigest()[:16],
-        "severity": "error" if breaking else "info",
-        "schedule": schedule,
-        "sources": sources,
-        "error": error,
-        "timestamp": dt.datetime.now(dt.timezone.utc).isoformat(),
-        "summary": f"{len(breaking)} breaking, {len(report.changes) - len(breaking)} additive schema change(s)",
-        "details": "\n".join(lines),
-        "metadata": {
-            "run_id": report.run_id,
+        key=f"drift:{','.join(sorted(sources))}:" + hashlib.sha256(changes.encode()).hexdigest()[:16],
+        severity="error" if breaking else "info",
+        schedule=schedule,
+        sources=list(sources),
+        run_id=report.run_id,
+        error=error,
+        summary=f"{len(breaking)} breaking, {len(report.changes) - len(breaking)} additive schema change(s)",
+        details={
+            "details": "\n".join(lines),
             "blocked_sources": report.blocked_sources,
             "skipped_models": skipped_models,
             "changes": [c.as_json() for c in report.changes],
         },
-    }
+    )
 
 
-def emit_event(project: DangoProject, event: dict[str, Any] | None) -> None:
-    """Log the event and hand it to the alert router (which never raises)."""
-    from airflow_provider_dango.alerts import emit
-
-    if event is None:
-        return
-    level = logging.ERROR if event["severity"] == "error" else logging.INFO
-    log.log(level, "dango event %s: %s\n%s", event["event"], event["error"] or event["summary"], event["details"])
-    emit(project, event)
-
-
-_IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-def display_name(change: Change) -> str:
-    """`schema.table.column` for people, with odd names quoted."""
-    parts = [change.schema, change.table_name] + ([change.column] if change.column else [])
-    return ".".join(p if _IDENT_RE.match(p) else quote_ident(p) for p in parts)
-
-
-# --- the pipeline step (called by the Airflow operator; plain Python) ------------------------------------------------
-
-
-def run_drift_step(
-    project: DangoProject, sources: list[str], run_id: str | None = None, schedule: str | None = None
-) -> dict[str, Any]:
-    """Check the synced sources, decide which are blocked, name the models that will be skipped, emit the event.
-
-    Returns a small dict (XCom): blocked_sources, skipped_models, baselined, changes (JSON form), run_id.
-    """
-    report = check(project, sources=sources, run_id=new_run_id(run_id or "run"))
+def run_step(
+    project: DangoProject, scope: Scope, run_id: str | None = None, schedule: str | None = None
+) -> DriftResult:
+    """Check `scope.sources` (default: every schema), name the dbt models a block skips, write the audit rows and
+    (scope.alerts) send the governance event. The run id is used as given: results and audit rows join on it."""
+    run_id = run_id or new_run_id("cli")
+    report = check(project, sources=scope.sources, run_id=run_id)
+    if scope.sources is not None:
+        sources = list(scope.sources)
+    else:
+        sources = sorted(set(project.sources) | set(report.source_of_schema.values()))
     skipped = load_manifest_models(project, report.blocked_sources)
-    emit_event(project, drift_event(project, report, schedule, sources, skipped))
-    return {
-        "run_id": report.run_id,
-        "blocked_sources": report.blocked_sources,
-        "skipped_models": skipped,
-        "baselined": report.baselined,
-        "changes": [c.as_json() for c in report.changes],
-    }
+    schema_of = {name: src.schema_name for name, src in project.sources.items()}
+    result = DriftResult(report, sources, skipped, schedule, schema_of)
+    return finish(project, result, scope)
 
 
 def describe_block(result: dict[str, Any], sources: set[str]) -> str | None:

@@ -16,6 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseNotifier, BaseOperator
 
+from airflow_provider_dango.alerts import Event, emit
+from airflow_provider_dango.alerts.stale import run_stale_check, watched_sources
+from airflow_provider_dango.hooks.warehouse import DangoWarehouseHook, load_project_with_warehouse
+from airflow_provider_dango.warehouse import qualified
+
 if TYPE_CHECKING:
     from airflow_provider_dango.alerts import Event
     from airflow_provider_dango.config import DangoProject, Schedule
@@ -78,10 +83,7 @@ class DangoNotifier(BaseNotifier):
         raise NotImplementedError
 
     def notify(self, context: Any) -> None:
-        from airflow_provider_dango.alerts import emit
-        from airflow_provider_dango.config import load_project
-
-        project = load_project(self.project_dir)
+        project = load_project_with_warehouse(self.project_dir)
         event = self.build_event(project, context)
         if event is None:
             return
@@ -111,7 +113,6 @@ class DangoTaskFailureNotifier(DangoNotifier):
     """Task-level `on_failure_callback`: the failing task, its error and, for dbt tests, the failing tests."""
 
     def build_event(self, project: DangoProject, context: Any) -> Event | None:
-        from airflow_provider_dango.alerts import Event
 
         ti = _get(context, "ti")
         task_id = str(getattr(ti, "task_id", "") or "")
@@ -132,7 +133,6 @@ class DangoRetryNotifier(DangoNotifier):
     """Task-level `on_retry_callback`: sync_retrying with the attempt number and the next retry time."""
 
     def build_event(self, project: DangoProject, context: Any) -> Event | None:
-        from airflow_provider_dango.alerts import Event
 
         ti = _get(context, "ti")
         task = getattr(ti, "task", None)
@@ -154,7 +154,6 @@ class DangoSuccessNotifier(DangoNotifier):
     """DAG-level `on_success_callback`: sync_completed with rows loaded in this run."""
 
     def build_event(self, project: DangoProject, context: Any) -> Event | None:
-        from airflow_provider_dango.alerts import Event
 
         run_id = _run_id(context)
         rows = _rows_loaded(project, run_id) if run_id else None
@@ -170,7 +169,6 @@ class DangoDagFailureNotifier(DangoNotifier):
     """DAG-level `on_failure_callback`: dag_failed when the run failed without a task failure (e.g. timed out)."""
 
     def build_event(self, project: DangoProject, context: Any) -> Event | None:
-        from airflow_provider_dango.alerts import Event
 
         reason = str(_get(context, "reason") or "")
         if reason == "task_failure":
@@ -182,25 +180,15 @@ class DangoDagFailureNotifier(DangoNotifier):
 
 
 def _rows_loaded(project: DangoProject, run_id: str) -> dict[str, int] | None:
-    import duckdb
-
-    from airflow_provider_dango.warehouse import META_SCHEMA, quote_ident, warehouse_lock
 
     # A callback must not wait long for the warehouse (DAG callbacks run in the DAG processor): 30 s, then no counts.
     try:
-        with warehouse_lock(project.warehouse_path, timeout_s=30):
-            try:
-                con = duckdb.connect(str(project.warehouse_path), read_only=True)
-            except duckdb.ConnectionException:  # this process already holds a read-write connection (dbt)
-                con = duckdb.connect(str(project.warehouse_path))
-            try:
-                rows = con.execute(
-                    f"SELECT source || '.' || table_name, rows_loaded FROM {quote_ident(META_SCHEMA)}.load_stats "
-                    "WHERE run_id = ? ORDER BY 1",
-                    [run_id],
-                ).fetchall()
-            finally:
-                con.close()
+        with DangoWarehouseHook(project).get_warehouse().connect(read_only=True, timeout_s=30) as con:
+            rows = con.execute(
+                f"SELECT source || '.' || table_name, rows_loaded FROM {qualified('load_stats')} "
+                "WHERE run_id = ? ORDER BY 1",
+                [run_id],
+            ).fetchall()
     except Exception:
         return None
     return {name: int(n) for name, n in rows}
@@ -231,10 +219,7 @@ class DangoStaleCheckOperator(BaseOperator):
         self.project_dir = project_dir
 
     def execute(self, context: Any) -> dict[str, int]:
-        from airflow_provider_dango.alerts.stale import run_stale_check
-        from airflow_provider_dango.config import load_project
-
-        counts = run_stale_check(load_project(self.project_dir))
+        counts = run_stale_check(load_project_with_warehouse(self.project_dir))
         self.log.info("dango stale check: %s", counts)
         return counts
 
@@ -243,8 +228,6 @@ def stale_check_dag(project: DangoProject) -> Any:
     """The `dango_stale_check` DAG, or None when nothing is watched (no webhooks, on_stale off, no sync schedule)."""
     from airflow.sdk import DAG
     from airflow.timetables.trigger import CronTriggerTimetable
-
-    from airflow_provider_dango.alerts.stale import watched_sources
 
     if not project.notifications.webhooks or not project.notifications.on_stale or not watched_sources(project):
         return None

@@ -9,16 +9,16 @@ SQL verdict and the dbt test see the same decisions), runs `dango_monitors.pii_s
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import time
-import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from airflow_provider_dango.alerts.events import Event
 from airflow_provider_dango.config import DangoProject, Problem
 from airflow_provider_dango.config.pii_overrides import PiiOverride, load_pii_overrides
-from airflow_provider_dango.warehouse import META_SCHEMA, connect, quote_ident
+from airflow_provider_dango.steps import AuditRow, Scope, finish, new_run_id
+from airflow_provider_dango.warehouse import META_SCHEMA, for_project, qualified
 
 log = logging.getLogger(__name__)
 
@@ -64,39 +64,66 @@ class PiiSkip:
 
 @dataclass
 class PiiScanResult:
+    """One scan (the pillar Result): findings with masked examples only, never raw values."""
+
     run_id: str
     full: bool
     findings: list[PiiFinding] = field(default_factory=list)
     skips: list[PiiSkip] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
+    schemas: list[str] = field(default_factory=list)  # the scope scanned ([] = every user schema)
+    schedule: str | None = None
+    project_name: str | None = None
 
     @property
     def new_findings(self) -> list[PiiFinding]:
         """New (table, column, entity) findings nobody has acknowledged: the only ones that raise an event."""
         return [f for f in self.findings if f.new and f.status == "detected"]
 
-    def summary(self) -> dict[str, Any]:
-        """Small, PII-free summary (counts and masked examples) for XCom and logs."""
+    def as_dict(self) -> dict[str, Any]:
+        """Small, PII-free summary (counts and masked examples) for XCom."""
         return {
             "run_id": self.run_id,
+            "schemas": list(self.schemas),
             "findings": len(self.findings),
             "new": [asdict(f) for f in self.new_findings],
             "skipped": len(self.skips),
             "seconds": round(self.seconds, 2),
         }
 
+    def summary(self) -> str:
+        return (
+            f"PII scan run {self.run_id} ({'full' if self.full else 'sample'}): {len(self.findings)} finding(s), "
+            f"{len(self.new_findings)} new, {len(self.skips)} skipped, {self.seconds:.1f} s"
+        )
+
+    def events(self) -> list[Event]:
+        event = governance_event(self, self.schedule, self.project_name)
+        return [event] if event is not None else []
+
+    def audit_rows(self) -> list[AuditRow]:
+        """One row per finding (masked example only); a new, unacknowledged finding is a flag. No finding: one pass
+        row for the scope."""
+        if not self.findings:
+            target = ",".join(self.schemas) or "*"
+            return [AuditRow(self.run_id, "pii", target, "pass", "info", {"findings": 0})]
+        rows = []
+        for f in self.findings:
+            status = "flag" if f.new and f.status == "detected" else "pass"
+            severity = "warn" if status == "flag" else "info"
+            rows.append(
+                AuditRow(self.run_id, f"pii:{f.entity}", f"{f.table}.{f.column}", status, severity, f.as_json())
+            )
+        return rows
+
 
 def write_overrides(project: DangoProject, overrides: list[PiiOverride]) -> None:
     """Mirror `.dango/pii-overrides.yml` into `dango.dango_pii_overrides` (replaced on every scan)."""
-    schema = quote_ident(META_SCHEMA)
-    table = f"{schema}.{quote_ident(OVERRIDES_TABLE)}"
-    with connect(project.warehouse_path) as con:
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        con.execute(
-            f"CREATE TABLE IF NOT EXISTS {table} (table_name VARCHAR, column_name VARCHAR, status VARCHAR, "
-            "set_by VARCHAR, reason VARCHAR, updated_at VARCHAR)"
-        )
+    warehouse = for_project(project)
+    table = qualified(OVERRIDES_TABLE)
+    with warehouse.connect() as con:
+        warehouse.ensure_table(OVERRIDES_TABLE, con)
         con.execute(f"DELETE FROM {table}")
         if overrides:
             con.executemany(
@@ -119,9 +146,7 @@ def scan(
     quiet: bool = False,
 ) -> PiiScanResult:
     """Scan the warehouse (default scope: every user table) and return this run's findings."""
-    from airflow_provider_dango.dbt import run_dbt
-
-    run_id = run_id or f"pii_{uuid.uuid4().hex[:12]}"
+    run_id = run_id or new_run_id("pii")
     overrides, problems = load_pii_overrides(project.dango_dir, project.root)
     for problem in problems:
         log.warning("dango pii: %s", problem)
@@ -134,7 +159,7 @@ def scan(
         args["tables"] = tables
     if sample_rows:
         args["sample_rows"] = sample_rows
-    run_dbt(project, [*(["--quiet"] if quiet else []), "run-operation", SCAN_MACRO, "--args", json.dumps(args)])
+    for_project(project).run_operation(SCAN_MACRO, args, quiet=quiet)
     result = read_run(project, run_id, full=full)
     result.problems = problems
     result.seconds = time.monotonic() - started
@@ -151,10 +176,10 @@ def scan(
 
 def read_run(project: DangoProject, run_id: str, full: bool = False) -> PiiScanResult:
     """Findings and skips a scan wrote for `run_id`."""
-    findings_t = f"{quote_ident(META_SCHEMA)}.{quote_ident(FINDINGS_TABLE)}"
-    skips_t = f"{quote_ident(META_SCHEMA)}.{quote_ident(SKIPS_TABLE)}"
+    findings_t = qualified(FINDINGS_TABLE)
+    skips_t = qualified(SKIPS_TABLE)
     result = PiiScanResult(run_id=run_id, full=full)
-    with connect(project.warehouse_path, read_only=True) as con:
+    with for_project(project).connect(read_only=True) as con:
         names = {
             r[0]
             for r in con.execute(
@@ -181,23 +206,22 @@ def read_run(project: DangoProject, run_id: str, full: bool = False) -> PiiScanR
 
 
 def governance_event(
-    project: DangoProject, result: PiiScanResult, schedule: str | None = None
-) -> dict[str, Any] | None:
+    result: PiiScanResult, schedule: str | None = None, project_name: str | None = None
+) -> Event | None:
     """Dango's `pii_detected` event for the new findings of a run (masked examples only), or None."""
     new = result.new_findings
     if not new:
         return None
     pairs = ",".join(sorted(f"{f.table}.{f.column}:{f.entity}:{f.match_mode}" for f in new))
-    return {
-        "event": "pii_detected",
-        "category": "governance",
+    return Event(
+        type="pii_detected",
         # New findings are the subject: a later run with other new findings is a new alert, not a duplicate.
-        "key": "pii:" + hashlib.sha256(pairs.encode()).hexdigest()[:16],
-        "schedule": schedule,
-        "project": project.settings.project.name,
-        "run_id": result.run_id,
-        "summary": f"PII found in {len(new)} new column/entity pair(s)",
-        "metadata": {
+        key="pii:" + hashlib.sha256(pairs.encode()).hexdigest()[:16],
+        schedule=schedule,
+        run_id=result.run_id,
+        summary=f"PII found in {len(new)} new column/entity pair(s)",
+        details={
+            "project": project_name,
             "findings": [
                 {
                     "table": f.table,
@@ -209,18 +233,26 @@ def governance_event(
                     "example": f.example,
                 }
                 for f in new
-            ]
+            ],
         },
-    }
+    )
 
 
-def emit_governance_event(project: DangoProject, result: PiiScanResult, schedule: str | None = None) -> bool:
-    """Log the event (masked examples only) and send it through the alert router. True when there was one."""
-    event = governance_event(project, result, schedule)
-    if event is None:
-        return False
-    from airflow_provider_dango.alerts import emit
-
-    log.warning("dango pii: %s: %s", event["summary"], event["metadata"]["findings"])
-    emit(project, event)
-    return True
+def run_step(
+    project: DangoProject, scope: Scope, run_id: str | None = None, schedule: str | None = None
+) -> PiiScanResult:
+    """Scan `scope.schemas` / `scope.tables` (default: every user table), write one audit row per finding with the
+    same run id as `dango_pii_findings`, and (scope.alerts) send one governance event for new findings."""
+    result = scan(
+        project,
+        schemas=scope.schemas,
+        tables=scope.tables,
+        full=scope.full,
+        run_id=run_id,
+        sample_rows=scope.sample_rows,
+        quiet=True,
+    )
+    result.schemas = list(scope.schemas or [])
+    result.schedule = schedule
+    result.project_name = project.settings.project.name
+    return finish(project, result, scope)

@@ -14,8 +14,10 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from airflow_provider_dango.alerts.events import Event
 from airflow_provider_dango.config import DangoProject, Source
-from airflow_provider_dango.warehouse import META_SCHEMA, connect, quote_ident, warehouse_lock
+from airflow_provider_dango.steps import AuditRow, Scope, finish, new_run_id
+from airflow_provider_dango.warehouse import for_project, qualified
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ class SyncResult:
     schema_version_hash: str | None = None
     started_at: str = ""
     duration_seconds: float = 0.0
+    run_id: str = ""  # the run id of its `dango.load_stats` rows
 
     @property
     def total_rows(self) -> int:
@@ -42,6 +45,20 @@ class SyncResult:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def summary(self) -> str:
+        return (
+            f"synced {self.source} into {self.schema}: {self.total_rows:,} rows in {len(self.rows_loaded)} table(s), "
+            f"{self.duration_seconds:.1f} s"
+        )
+
+    def events(self) -> list[Event]:
+        """None: sync_completed / sync_failed need the DAG run's outcome, so the Airflow callbacks send them."""
+        return []
+
+    def audit_rows(self) -> list[AuditRow]:
+        """None: a sync's record is its `dango.load_stats` rows (same run id) and the task row of the listener."""
+        return []
 
 
 def resolve_source(project: DangoProject, source: Source) -> Any:
@@ -72,14 +89,13 @@ def run_sync(project: DangoProject, source_name: str, run_id: str | None = None)
     data = resolve_source(project, source)
     started = dt.datetime.now(dt.timezone.utc)
     t0 = time.monotonic()
-    warehouse = project.warehouse_path
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    warehouse = for_project(project)
     # dlt's working folder is scratch: state lives in the warehouse (`_dlt_pipeline_state`) and is restored from it,
     # so tasks on different workers share nothing but the warehouse.
-    with tempfile.TemporaryDirectory(prefix=f"dango-dlt-{source_name}-") as workdir, warehouse_lock(warehouse):
+    with tempfile.TemporaryDirectory(prefix=f"dango-dlt-{source_name}-") as workdir, warehouse.lock():
         pipeline = dlt.pipeline(
             pipeline_name=f"dango_{source_name}",
-            destination=dlt.destinations.duckdb(str(warehouse)),
+            destination=warehouse.dlt_destination(),
             dataset_name=source.schema_name,
             pipelines_dir=workdir,
         )
@@ -101,20 +117,24 @@ def run_sync(project: DangoProject, source_name: str, run_id: str | None = None)
         started_at=started.isoformat(),
         duration_seconds=round(time.monotonic() - t0, 3),
     )
-    record_load_stats(project, result, run_id or f"manual__{started.isoformat()}")
+    result.run_id = run_id or new_run_id("sync")
+    record_load_stats(project, result, result.run_id)
     return result
+
+
+def run_step(project: DangoProject, scope: Scope, run_id: str | None = None, schedule: str | None = None) -> SyncResult:
+    """Sync the one source in `scope.sources` (a step is one task: one source)."""
+    if not scope.sources or len(scope.sources) != 1:
+        raise ValueError(f"a sync step runs exactly one source, got {scope.sources!r}")
+    return finish(project, run_sync(project, scope.sources[0], run_id=run_id), scope)
 
 
 def record_load_stats(project: DangoProject, result: SyncResult, run_id: str) -> None:
     """Append per-table row counts to `dango.load_stats` (idempotent per run, source and table)."""
-    table = f"{quote_ident(META_SCHEMA)}.{quote_ident('load_stats')}"
-    with connect(project.warehouse_path) as con:
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(META_SCHEMA)}")
-        con.execute(
-            f"""CREATE TABLE IF NOT EXISTS {table} (
-                run_id VARCHAR, source VARCHAR, table_name VARCHAR, rows_loaded BIGINT,
-                load_ids VARCHAR[], schema_version_hash VARCHAR, loaded_at TIMESTAMPTZ, duration_seconds DOUBLE)"""
-        )
+    warehouse = for_project(project)
+    table = qualified("load_stats")
+    with warehouse.connect() as con:
+        warehouse.ensure_table("load_stats", con)
         con.execute(f"DELETE FROM {table} WHERE run_id = ? AND source = ?", [run_id, result.source])
         rows = [
             (

@@ -36,6 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from airflow_provider_dango.warehouse import for_project
+
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
@@ -207,7 +209,7 @@ def main() -> int:
     try:
         root = make_project(tmp / "project", args.tables, args.columns)
         project = load_project(root)
-        fill_warehouse(project.warehouse_path, args.tables, args.columns)
+        fill_warehouse(for_project(project).path, args.tables, args.columns)
         dango = Path(sys.executable).with_name("dango")
 
         def cli_check() -> dict:
@@ -221,7 +223,7 @@ def main() -> int:
         subprocess.run([str(dango), "dbt", "manifest", "--project-dir", str(root)], check=True, capture_output=True)
         first = cli_check()
         assert len(first["baselined"]) == args.tables, first["baselined"][:3]
-        break_tables(project.warehouse_path)
+        break_tables(for_project(project).path)
         report = cli_check()
         assert len(report["changes"]) == 20, len(report["changes"])
         print(
@@ -248,7 +250,7 @@ def main() -> int:
         statements = [s.strip() for s in compiled.result.results[0].node.compiled_code.split(marker) if s.strip()]
         sql_times = []
         for _ in range(args.runs):
-            con = duckdb.connect(str(project.warehouse_path))
+            con = duckdb.connect(str(for_project(project).path))
             t0 = time.perf_counter()
             for statement in statements:
                 con.execute(statement)

@@ -1,15 +1,16 @@
 """Alerts: one router for every dango event, with Slack, HTTP, Teams and email transports. No Airflow import.
 
-For other pillars (drift, PII, monitors) the whole API is:
+Pillars return typed Events from `Result.events()` and `steps.finish` sends them; anything else uses:
 
     from airflow_provider_dango.alerts import Event, emit
     emit(project, Event(type="schema_drift_detected", severity="error", schedule="shop_daily", sources=["shop"],
                         dag_id=..., run_id=..., task_id=..., summary="2 breaking changes in raw_shop.orders",
                         details={"table": "raw_shop.orders", "removed": ["amount"]}, key="raw_shop.orders"))
 
-`emit(project, event) -> EmitResult | None` never raises: routing, dedup, delivery and the outbox are handled here,
-and a problem in alerting is logged, not propagated into the task. Event types: sync_completed, sync_failed,
-sync_retrying, sync_stale, schema_drift_detected, pii_detected, metric_alert, dbt_test_failed, dag_failed.
+`emit(project, event) -> EmitResult | None` takes an `Event` only (a dict is a TypeError) and otherwise never
+raises: routing, dedup, delivery and the outbox are handled here, and a problem in alerting is logged, not
+propagated into the task. Event types: sync_completed, sync_failed, sync_retrying, sync_stale,
+schema_drift_detected, pii_detected, metric_alert, dbt_test_failed, dag_failed.
 Severities: info, warn, error, critical (default per type). `key` is what dedup compares (the same type and key are
 sent once per `dedup_window_minutes`); without it the schedule and sources are used. `details` values must be
 JSON-serialisable and must not hold unmasked PII. `run_url` is filled from `dag_id` and `run_id` when not given.
@@ -25,7 +26,8 @@ from urllib.parse import quote
 
 from airflow_provider_dango.alerts.events import EVENT_TYPES, Event, Severity
 from airflow_provider_dango.alerts.outbox import Outbox
-from airflow_provider_dango.alerts.router import EmitResult, FlushResult, Router, route
+from airflow_provider_dango.alerts.router import EmitResult, Router, route
+from airflow_provider_dango.flushing import FlushResult
 
 if TYPE_CHECKING:
     from airflow_provider_dango.config import DangoProject
@@ -58,7 +60,9 @@ def outbox_path(project: DangoProject) -> Path:
     if configured:
         path = Path(configured)
         return path if path.is_absolute() else project.root / path
-    return project.warehouse_path.parent / "dango_alerts.sqlite"
+    from airflow_provider_dango.warehouse import for_project
+
+    return for_project(project).anchor.parent / "dango_alerts.sqlite"
 
 
 def run_url(project: DangoProject, dag_id: str | None, run_id: str | None) -> str | None:
@@ -66,7 +70,7 @@ def run_url(project: DangoProject, dag_id: str | None, run_id: str | None) -> st
     if not dag_id:
         return None
     base = project.settings.airflow.base_url.rstrip("/")
-    return f"{base}/dags/{quote(dag_id)}" + (f"/runs/{quote(run_id, safe='')}" if run_id else "")
+    return f"{base}/dags/{quote(dag_id, safe='')}" + (f"/runs/{quote(run_id, safe='')}" if run_id else "")
 
 
 def router_for(project: DangoProject, **kwargs: Any) -> Router:
@@ -88,12 +92,12 @@ def complete(project: DangoProject, event: Event) -> Event:
     return event
 
 
-def emit(project: DangoProject, event: Event | dict[str, Any]) -> EmitResult | None:
-    """Send `event` (an Event, or a dict: its fields or Dango's webhook payload keys, see Event.from_payload)
-    through the project's router. Never raises; returns None when alerting itself broke (logged)."""
+def emit(project: DangoProject, event: Event) -> EmitResult | None:
+    """Send a typed `Event` through the project's router. Never raises; returns None when alerting itself broke
+    (logged)."""
+    if not isinstance(event, Event):
+        raise TypeError(f"emit() takes an alerts.Event, not {type(event).__name__}")
     try:
-        if isinstance(event, dict):
-            event = Event.from_payload(event)
         return router_for(project).emit(complete(project, event))
     except Exception:
         log.exception("dango alerts: could not process event %s", getattr(event, "type", event))

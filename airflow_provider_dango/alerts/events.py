@@ -5,9 +5,7 @@ Plain Python, no Airflow import. Build one with `Event(type=..., ...)`; every fi
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import hashlib
 import json
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -152,10 +150,6 @@ class Event:
         """What the event is about, for dedup of failure/recovery pairs: the schedule, else the key."""
         return self.schedule or self.dedup_key
 
-    @property
-    def fingerprint(self) -> str:
-        return hashlib.sha256(f"{self.type}\0{self.dedup_key}".encode()).hexdigest()[:16]
-
     def link(self) -> str | None:
         return self.run_url or self.dashboard_url
 
@@ -170,29 +164,6 @@ class Event:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Event:
         return cls(**data)
-
-    @classmethod
-    def from_payload(cls, data: dict[str, Any]) -> Event:
-        """An Event from a dict in either shape: our field names, or Dango's webhook payload (`event` for the type,
-        `metadata` for the facts). Keys that are not fields (`metadata`, `category`, `project`, ...) become details,
-        so a check can hand over what it knows without knowing this class."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        data = dict(data)
-        if "type" not in data and "event" in data:
-            data["type"] = data.pop("event")
-        raw_details = data.pop("details", None) or {}
-        # Dango's payloads carry `details` as text (Slack's "Details:" line); ours as a dict of facts.
-        details = dict(raw_details) if isinstance(raw_details, dict) else {"details": str(raw_details)}
-        for key in [k for k in data if k not in names]:
-            value = data.pop(key)
-            if key == "metadata" and isinstance(value, dict):
-                details.update(value)
-            elif key != "category" and value is not None:  # the category follows from the type
-                details[key] = value
-        for name in ("summary", "run_id", "schedule"):
-            if not data.get(name) and isinstance(details.get(name), str):
-                data[name] = details.pop(name)
-        return cls(**{k: v for k, v in data.items() if v is not None or k == "severity"}, details=details)
 
     @classmethod
     def from_json(cls, text: str) -> Event:

@@ -26,6 +26,7 @@ from airflow_provider_dango.alerts.outbox import Outbox
 from airflow_provider_dango.alerts.secrets import redact
 from airflow_provider_dango.alerts.transports.base import DeliveryError, Transport, build_transport
 from airflow_provider_dango.config.notifications import NotificationsConfig, Webhook
+from airflow_provider_dango.flushing import FlushResult
 
 log = logging.getLogger("airflow_provider_dango.alerts")
 
@@ -38,13 +39,6 @@ class EmitResult:
     delivered: list[str] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
-
-
-@dataclass
-class FlushResult:
-    delivered: int = 0
-    pending: int = 0
-    failed: int = 0
 
 
 def category_enabled(config: NotificationsConfig, event: Event, notify_on: Sequence[str] = ()) -> bool:

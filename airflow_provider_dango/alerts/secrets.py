@@ -1,13 +1,15 @@
 """Secrets at send time: environment variables and Airflow connections. Nothing here logs a value.
 
-`get_connection(conn_id)` reads `AIRFLOW_CONN_<ID>` (URI or JSON, as Airflow does) without importing Airflow, and
-falls back to Airflow's own lookup (secrets backends, metadata database) only when Airflow is installed.
+`get_connection(conn_id)` reads `AIRFLOW_CONN_<ID>` (URI or JSON, as Airflow does) without importing Airflow, then
+asks the lookups registered with `register_lookup`: the Airflow adapter (`airflow_provider_dango.hooks`) registers
+Airflow's own (secrets backends, metadata database), so this core module never imports Airflow.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -63,27 +65,28 @@ def _from_json(text: str) -> ConnInfo:
     )
 
 
+_LOOKUPS: list[Callable[[str], ConnInfo]] = []
+
+
+def register_lookup(lookup: Callable[[str], ConnInfo]) -> None:
+    """Add a connection lookup tried after the environment (once per function)."""
+    if lookup not in _LOOKUPS:
+        _LOOKUPS.append(lookup)
+
+
 def get_connection(conn_id: str) -> ConnInfo:
     raw = os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}")
     if raw:
         return _from_json(raw) if raw.lstrip().startswith("{") else _from_uri(raw)
-    try:
-        from airflow.sdk.bases.hook import BaseHook  # lazy: the core works without Airflow
-
-        conn = BaseHook.get_connection(conn_id)
-    except ImportError:
-        raise SecretNotFound(f"connection {conn_id!r} not found (set AIRFLOW_CONN_{conn_id.upper()})") from None
-    except Exception as exc:
-        raise SecretNotFound(f"connection {conn_id!r} not found: {type(exc).__name__}") from None
-    return ConnInfo(
-        conn_type=conn.conn_type,
-        host=conn.host,
-        port=conn.port,
-        login=conn.login,
-        password=conn.password,
-        schema=conn.schema,
-        extra=conn.extra_dejson or {},
-    )
+    if not _LOOKUPS:
+        raise SecretNotFound(f"connection {conn_id!r} not found (set AIRFLOW_CONN_{conn_id.upper()})")
+    errors = []
+    for lookup in _LOOKUPS:
+        try:
+            return lookup(conn_id)
+        except Exception as exc:
+            errors.append(type(exc).__name__)
+    raise SecretNotFound(f"connection {conn_id!r} not found: {', '.join(errors)}")
 
 
 def url_from_connection(conn: ConnInfo) -> str:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from airflow_provider_dango.alerts.events import Event, Severity
 from airflow_provider_dango.alerts.outbox import Outbox
+from airflow_provider_dango.warehouse import META_SCHEMA, for_project, qualified
 
 if TYPE_CHECKING:
     from airflow_provider_dango.config import DangoProject
@@ -34,20 +35,11 @@ class SourceFreshness:
 
 def newest_syncs(project: DangoProject) -> dict[str, dt.datetime]:
     """{source: newest loaded_at} from `dango.load_stats` (written by every successful sync)."""
-    from airflow_provider_dango.warehouse import META_SCHEMA, connect, quote_ident
 
-    if not project.warehouse_path.exists():
+    warehouse = for_project(project)
+    if not warehouse.table_exists(META_SCHEMA, "load_stats"):
         return {}
-    with connect(project.warehouse_path, read_only=True) as con:
-        found = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = 'load_stats'",
-            [META_SCHEMA],
-        ).fetchone()[0]
-        if not found:
-            return {}
-        rows = con.execute(
-            f"SELECT source, max(loaded_at) FROM {quote_ident(META_SCHEMA)}.{quote_ident('load_stats')} GROUP BY 1"
-        ).fetchall()
+    rows = warehouse.rows(f"SELECT source, max(loaded_at) FROM {qualified('load_stats')} GROUP BY 1")
     out = {}
     for source, loaded_at in rows:
         if loaded_at is not None:

@@ -1,6 +1,6 @@
 """Audit trail: every DAG run, task try, dbt node result and dango check result as rows in the warehouse.
 
-Public API (no Airflow import; the CLI and every pillar can call it):
+Public API (no Airflow import). Pillars do not call it directly: their `Result.audit_rows()` go through `steps.finish`.
 
     record_check_result(project, run_id, check, target, status, severity, details=None, dag_id=None) -> bool
     record_task_run(project, row) / record_dag_run(project, row) / record_dbt_results(project, rows)
@@ -22,8 +22,10 @@ from typing import Any
 
 from airflow_provider_dango.audit import spool
 from airflow_provider_dango.audit.severity import SEVERITIES
-from airflow_provider_dango.audit.store import DEFAULT_RETENTION_DAYS, FlushResult
+from airflow_provider_dango.audit.store import DEFAULT_RETENTION_DAYS
 from airflow_provider_dango.audit.store import flush as _flush
+from airflow_provider_dango.flushing import FlushResult
+from airflow_provider_dango.warehouse import Warehouse, for_project
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +49,13 @@ def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat()
 
 
-def _warehouse(project: Any) -> Path:
-    """A DangoProject, or a warehouse path (for tools that only know the file)."""
-    return Path(project.warehouse_path) if hasattr(project, "warehouse_path") else Path(project)
+def _warehouse(project: Any) -> Warehouse:
+    """A DangoProject's warehouse, or a Warehouse, or a DuckDB file (for tools that only know the file)."""
+    if isinstance(project, Warehouse):
+        return project
+    if hasattr(project, "settings"):
+        return for_project(project)
+    return Warehouse.from_duckdb_file(Path(project))
 
 
 def _retention(project: Any) -> int:
@@ -61,7 +67,7 @@ def _retention(project: Any) -> int:
 
 def _append(project: Any, kind: str, rows: list[dict[str, Any]]) -> bool:
     try:
-        spool.append(_warehouse(project), kind, rows)
+        spool.append(_warehouse(project).anchor, kind, rows)
         return True
     except Exception as exc:  # never fail the caller over its audit trail
         log.warning("dango audit: could not spool %d %s event(s): %s", len(rows), kind, exc)

@@ -99,7 +99,7 @@ def record_run_results_file(project: Any, target_dir: Path, context: Mapping[str
     dag_id = getattr(ti, "dag_id", None) or ""
     manifest = None
     try:
-        from airflow_provider_dango.cosmos_glue import load_manifest_cached
+        from airflow_provider_dango.dbt import load_manifest_cached
 
         manifest = load_manifest_cached(project)
     except Exception:

@@ -12,7 +12,8 @@ import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+
+from airflow_provider_dango.alerts import run_url
 
 log = logging.getLogger(__name__)
 
@@ -132,11 +133,6 @@ def task_row(ti: Any, state: str, error: Any = None) -> tuple[Any, dict[str, Any
     return project, row
 
 
-def run_url(project: Any, dag_id: str, run_id: str) -> str:
-    base = str(project.settings.airflow.base_url).rstrip("/")
-    return f"{base}/dags/{quote(dag_id, safe='')}/runs/{quote(run_id, safe='')}"
-
-
 def dag_run_rows(dag_run: Any, msg: str | None) -> tuple[Any, dict[str, Any], list[dict[str, Any]]] | None:
     """(project, DAG run row, final task rows from the metadata DB) at a DAG run's end; None if not dango's."""
     dag = getattr(dag_run, "dag", None)
@@ -169,7 +165,7 @@ def dag_run_rows(dag_run: Any, msg: str | None) -> tuple[Any, dict[str, Any], li
         "duration_s": _seconds(start, end),
         "sources": ",".join(schedule.sources) if schedule else None,
         "message": msg,
-        "run_url": run_url(project, dag_run.dag_id, dag_run.run_id),
+        "run_url": run_url(project, dag_run.dag_id, dag_run.run_id),  # the alerts' link, one definition
     }
     tasks = []
     for ti in _task_instances(dag_run):

@@ -1,4 +1,5 @@
-"""One severity mapping for dbt nodes and dango checks, shared by the audit trail and the alert router.
+"""How dbt nodes and dango checks map onto the one severity scale (`alerts.events.Severity`), shared by the audit
+trail and the alert router.
 
 Levels, lowest to highest: `info` < `warn` < `error` < `critical`.
 
@@ -15,8 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-SEVERITIES = ("info", "warn", "error", "critical")
-_RANK = {name: i for i, name in enumerate(SEVERITIES)}
+from airflow_provider_dango.alerts.events import Severity
+
+SEVERITIES = tuple(level.label for level in Severity)
+_RANK = {level.label: int(level) for level in Severity}
 OK_STATUSES = frozenset({"success", "pass", "skipped", "skip", "no op"})
 
 

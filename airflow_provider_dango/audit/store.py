@@ -17,93 +17,22 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from airflow_provider_dango.audit import spool
-from airflow_provider_dango.warehouse import META_SCHEMA, WarehouseBusyError, quote_ident, warehouse_lock
+from airflow_provider_dango.flushing import FlushResult
+from airflow_provider_dango.warehouse import META_SCHEMA, Warehouse, WarehouseBusyError, quote_ident
+from airflow_provider_dango.warehouse import TABLES as REGISTRY
 
 log = logging.getLogger(__name__)
 
 DEFAULT_RETENTION_DAYS = 30
 
-# table -> (columns with types, key columns, timestamp column used for retention)
+# table -> (columns with logical types, key columns, timestamp column used for retention); from the warehouse registry.
 TABLES: dict[str, tuple[list[tuple[str, str]], list[str], str]] = {
-    "dango_audit_dag_runs": (
-        [
-            ("project", "VARCHAR"),
-            ("dag_id", "VARCHAR"),
-            ("run_id", "VARCHAR"),
-            ("schedule", "VARCHAR"),
-            ("run_type", "VARCHAR"),
-            ("state", "VARCHAR"),
-            ("started_at", "TIMESTAMPTZ"),
-            ("ended_at", "TIMESTAMPTZ"),
-            ("duration_s", "DOUBLE"),
-            ("sources", "VARCHAR"),
-            ("message", "VARCHAR"),
-            ("run_url", "VARCHAR"),
-            ("recorded_at", "TIMESTAMPTZ"),
-        ],
-        ["dag_id", "run_id"],
-        "recorded_at",
-    ),
-    "dango_audit_task_runs": (
-        [
-            ("dag_id", "VARCHAR"),
-            ("run_id", "VARCHAR"),
-            ("task_id", "VARCHAR"),
-            ("map_index", "INTEGER"),
-            ("try_number", "INTEGER"),
-            ("state", "VARCHAR"),
-            ("operator", "VARCHAR"),
-            ("started_at", "TIMESTAMPTZ"),
-            ("ended_at", "TIMESTAMPTZ"),
-            ("duration_s", "DOUBLE"),
-            ("error_summary", "VARCHAR"),
-            ("recorded_at", "TIMESTAMPTZ"),
-        ],
-        ["dag_id", "run_id", "task_id", "map_index", "try_number"],
-        "recorded_at",
-    ),
-    "dango_audit_dbt_results": (
-        [
-            ("dag_id", "VARCHAR"),
-            ("run_id", "VARCHAR"),
-            ("task_id", "VARCHAR"),
-            ("try_number", "INTEGER"),
-            ("unique_id", "VARCHAR"),
-            ("node_name", "VARCHAR"),
-            ("resource_type", "VARCHAR"),
-            ("status", "VARCHAR"),
-            ("failures", "BIGINT"),
-            ("message", "VARCHAR"),
-            ("execution_time_s", "DOUBLE"),
-            ("tags", "VARCHAR"),
-            ("severity", "VARCHAR"),
-            ("attached_to", "VARCHAR"),
-            ("recorded_at", "TIMESTAMPTZ"),
-        ],
-        ["dag_id", "run_id", "task_id", "try_number", "unique_id"],
-        "recorded_at",
-    ),
-    "dango_audit_check_results": (
-        [
-            ("project", "VARCHAR"),
-            ("dag_id", "VARCHAR"),
-            ("run_id", "VARCHAR"),
-            ("check_type", "VARCHAR"),
-            ("check_name", "VARCHAR"),
-            ("target", "VARCHAR"),
-            ("status", "VARCHAR"),
-            ("severity", "VARCHAR"),
-            ("details", "VARCHAR"),
-            ("recorded_at", "TIMESTAMPTZ"),
-        ],
-        ["run_id", "check_name", "target"],
-        "recorded_at",
-    ),
+    name: (list(spec.columns), list(spec.key), spec.timestamp or "recorded_at")
+    for name, spec in REGISTRY.items()
+    if name.startswith("dango_audit_")
 }
 KIND_TABLE = {
     "dag_run": "dango_audit_dag_runs",
@@ -119,17 +48,12 @@ def qualified(table: str) -> str:
     return f"{quote_ident(META_SCHEMA)}.{quote_ident(table)}"
 
 
-def ensure_tables(con: Any) -> None:
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(META_SCHEMA)}")
-    for table, (columns, key, _) in TABLES.items():
-        cols = ", ".join(f"{quote_ident(c)} {t}" for c, t in columns)
-        con.execute(
-            f"CREATE TABLE IF NOT EXISTS {qualified(table)} ({cols}, "
-            f"PRIMARY KEY ({', '.join(quote_ident(k) for k in key)}))"
-        )
+def ensure_tables(warehouse: Warehouse, con: Any) -> None:
+    for table in TABLES:
+        warehouse.ensure_table(table, con)
 
 
-def _upsert_sql(table: str) -> str:
+def _upsert_sql(warehouse: Warehouse, table: str) -> str:
     columns, key, _ = TABLES[table]
     names = [c for c, _ in columns]
     updates = []
@@ -144,18 +68,18 @@ def _upsert_sql(table: str) -> str:
             updates.append(f"{q} = coalesce(excluded.{q}, {qualified(table)}.{q})")
         else:
             updates.append(f"{q} = excluded.{q}")
-    placeholders = ", ".join(f"CAST(? AS {t})" for _, t in columns)
+    placeholders = ", ".join(f"CAST(? AS {warehouse.type_sql(t)})" for _, t in columns)
     return (
         f"INSERT INTO {qualified(table)} ({', '.join(quote_ident(n) for n in names)}) VALUES ({placeholders}) "
         f"ON CONFLICT ({', '.join(quote_ident(k) for k in key)}) DO UPDATE SET {', '.join(updates)}"
     )
 
 
-def write_rows(con: Any, kind: str, rows: list[dict[str, Any]]) -> None:
+def write_rows(warehouse: Warehouse, con: Any, kind: str, rows: list[dict[str, Any]]) -> None:
     """Upsert rows of one kind on an open warehouse connection (tables must exist)."""
     table = KIND_TABLE[kind]
     names = [c for c, _ in TABLES[table][0]]
-    sql = _upsert_sql(table)
+    sql = _upsert_sql(warehouse, table)
     for row in rows:
         con.execute(sql, [row.get(n) for n in names])
 
@@ -172,45 +96,35 @@ def purge(con: Any, retention_days: int) -> dict[str, int]:
     return deleted
 
 
-@dataclass
-class FlushResult:
-    written: int = 0
-    pending: int = 0
-    busy: bool = False
-    error: str | None = None
-    purged: int = 0
-
-
-def flush(warehouse: Path, retention_days: int = DEFAULT_RETENTION_DAYS, wait_s: float = 0.0) -> FlushResult:
+def flush(warehouse: Warehouse, retention_days: int = DEFAULT_RETENTION_DAYS, wait_s: float = 0.0) -> FlushResult:
     """Move spooled events into the warehouse. Never raises: a busy or broken warehouse leaves them spooled.
 
     `wait_s=0` (the listener's choice) gives up at once when another task holds the warehouse lock, which also
     makes a flush from inside a task that holds the lock return instead of deadlocking.
     """
-    import duckdb
-
-    events = spool.pending(warehouse)
+    anchor = warehouse.anchor
+    events = spool.pending(anchor)
     if not events:
         return FlushResult()
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for _, kind, row in events:
         by_kind.setdefault(kind, []).append(row)
     try:
-        with warehouse_lock(warehouse, timeout_s=wait_s):
-            con = duckdb.connect(str(warehouse))
+        with warehouse.connect(timeout_s=wait_s) as con:
+            con.execute("BEGIN TRANSACTION")
             try:
-                con.execute("BEGIN TRANSACTION")
-                ensure_tables(con)
+                ensure_tables(warehouse, con)
                 for kind in spool.KINDS:
-                    write_rows(con, kind, by_kind.get(kind, []))
+                    write_rows(warehouse, con, kind, by_kind.get(kind, []))
                 purged = purge(con, retention_days)
-                con.execute("COMMIT")
-            finally:
-                con.close()
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
     except WarehouseBusyError:
         return FlushResult(pending=len(events), busy=True)
     except Exception as exc:  # a broken warehouse must not break the observed task: keep the events, say why
-        log.warning("dango audit: could not write %d events to %s (kept for later): %s", len(events), warehouse, exc)
+        log.warning("dango audit: could not write %d events to %s (kept for later): %s", len(events), anchor, exc)
         return FlushResult(pending=len(events), error=f"{type(exc).__name__}: {exc}")
-    spool.delete(warehouse, [i for i, _, _ in events])
-    return FlushResult(written=len(events), pending=spool.count(warehouse), purged=sum(purged.values()))
+    spool.delete(anchor, [i for i, _, _ in events])
+    return FlushResult(delivered=len(events), pending=spool.count(anchor), purged=sum(purged.values()))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_dango.warehouse import META_SCHEMA, connect, quote_ident
+from airflow_provider_dango.audit.store import TABLES
+from airflow_provider_dango.dbt import run_dbt
+from airflow_provider_dango.warehouse import META_SCHEMA, for_project, quote_ident
 
 VIEWS = ("vw_run_summary", "vw_recent_failures", "vw_check_history_9d")
 AUDIT_TAG = "dango_audit"
@@ -16,7 +18,6 @@ class ViewsNotBuiltError(LookupError):
 
 def build_views(project: Any) -> None:
     """`dbt run --select tag:dango_audit`: (re)create the three views in the project's dbt target schema."""
-    from airflow_provider_dango.dbt import run_dbt
 
     run_dbt(project, ["run", "--select", f"tag:{AUDIT_TAG}", "--quiet"])
 
@@ -37,7 +38,7 @@ def read_view(
     """Rows of one audit view as dicts (`where` / `order_by` are fixed SQL fragments from this codebase only)."""
     if view not in VIEWS:
         raise ValueError(f"unknown audit view {view!r}; known: {', '.join(VIEWS)}")
-    with connect(project.warehouse_path, read_only=True) as con:
+    with for_project(project).connect(read_only=True) as con:
         name = _locate(con, view)
         sql = f"SELECT * FROM {name}" + (f" WHERE {where}" if where else "")
         sql += (f" ORDER BY {order_by}" if order_by else "") + f" LIMIT {int(limit)}"
@@ -48,10 +49,9 @@ def read_view(
 
 def table_counts(project: Any) -> dict[str, int]:
     """Rows per dango_audit_* table (0 for a table that does not exist yet)."""
-    from airflow_provider_dango.audit.store import TABLES
 
     counts = {}
-    with connect(project.warehouse_path, read_only=True) as con:
+    with for_project(project).connect(read_only=True) as con:
         existing = {
             r[0]
             for r in con.execute(

@@ -45,7 +45,7 @@ def run_flush(args: argparse.Namespace) -> int:
     if result.busy:
         err_console.print(f"warehouse busy: {result.pending} events kept in the spool", markup=False)
         return 1
-    console.print(f"{result.written} audit events written, {result.purged} rows past retention removed")
+    console.print(f"{result.delivered} audit events written, {result.purged} rows past retention removed")
     return 0
 
 
@@ -173,30 +173,3 @@ def run_failures(args: argparse.Namespace) -> int:
         right={5},
     )
     return 0
-
-
-def demo_section(project: Any, dag: Any, dag_run: Any, console: Any) -> None:
-    """After the demo run: what the audit trail recorded, and the run as the on-call view shows it."""
-    from airflow_provider_dango.audit import flush
-    from airflow_provider_dango.audit.views import build_views, read_view, table_counts
-
-    console.print("\n[bold]Audit trail[/] (dango.dango_audit_* in the warehouse)")
-    result = flush(project, wait_s=60)
-    if result.pending:
-        console.print(f"{result.pending} audit events still spooled: {result.error or 'warehouse busy'}")
-    counts = table_counts(project)
-    console.print("  " + ", ".join(f"{t.removeprefix('dango_audit_')}: {n}" for t, n in counts.items()))
-    try:
-        with console.status("building the audit views (dbt run --select tag:dango_audit)..."):
-            build_views(project)
-        rows = read_view(project, "vw_run_summary", where="run_id = ?", params=[dag_run.run_id], limit=1)
-    except Exception as exc:  # the demo goes on; say what is missing
-        console.print(f"audit views not available: {exc}")
-        return
-    if not rows:
-        console.print(f"vw_run_summary has no row for {dag_run.run_id} yet")
-        return
-    print_run(rows[0], console)
-    days = project.settings.airflow.audit_retention_days
-    console.print(f"Audit rows are kept {days} days (airflow.audit_retention_days).")
-    console.print("On call: `dango audit runs`, `dango audit failures`, vw_recent_failures, vw_check_history_9d.")

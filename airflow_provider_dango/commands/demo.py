@@ -1,32 +1,12 @@
-"""`dango demo`: run a project's sync DAG end to end in a local Airflow (SQLite metadata) and summarise it.
+"""`dango demo`: run a project's sync DAG end to end in a local Airflow (SQLite metadata) and tell each pillar's story.
 
-Steps: migrate a project-local Airflow database, build the dbt manifest, generate the DAGs exactly as the scheduler
-would, run the first sync schedule with `dag.test()`, then print rows per table, dbt results and where the data is.
-Later pillars (drift, PII, monitors, alerts) add their own sections through `DEMO_SECTIONS`.
+The steps and the stories live in `airflow_provider_dango.demo`; this module is only the command.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
-import time
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
-
-from airflow_provider_dango.commands.output import console, err_console, output_to_file, table
-
-# Pillar modules that add a part to the demo: each may define `demo_section(project, dag, dag_run, console)`,
-# which runs after the first DAG run (and may run the DAG again, e.g. to show drift being caught).
-DEMO_SECTION_MODULES = [
-    "airflow_provider_dango.commands.drift",
-    "airflow_provider_dango.commands.pii",
-    "airflow_provider_dango.commands.monitors",
-    "airflow_provider_dango.commands.alerts",
-    "airflow_provider_dango.commands.audit",
-]
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -35,152 +15,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=run)
 
 
-def _prepare_airflow(project_root: Path) -> None:
-    """A project-local AIRFLOW_HOME with SQLite metadata; must happen before Airflow is imported."""
-    home = Path(os.environ.setdefault("AIRFLOW_HOME", str(project_root / ".airflow")))
-    home.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
-    # dag.test() serialises DAGs from the DAGs folder: give it a DAG file that loads this project.
-    dags_folder = Path(os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(home / "dags")))
-    dags_folder.mkdir(parents=True, exist_ok=True)
-    from airflow_provider_dango.scaffold import DAG_FILE
-
-    (dags_folder / "dango_dags.py").write_text(DAG_FILE, encoding="utf-8")
-    os.environ["DANGO_PROJECT_DIR"] = str(project_root)
-    os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("AIRFLOW__COSMOS__CACHE_DIR", str(home / "cosmos"))
-    with console.status("preparing the local Airflow database (SQLite)..."):
-        proc = subprocess.run(
-            [sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True, check=False
-        )
-    if proc.returncode != 0:
-        err_console.print(proc.stdout[-2000:] + proc.stderr[-2000:], markup=False)
-        raise SystemExit("error: `airflow db migrate` failed")
-
-
 def run(args: argparse.Namespace) -> int:
-    from airflow_provider_dango.config import ScheduleType, load_project
+    from airflow_provider_dango.demo.runner import run as run_demo
 
-    project = load_project(args.project_dir)
-    if project.errors:
-        for p in project.errors:
-            err_console.print(str(p), markup=False)
-        return 1
-    sync_schedules = [s for s in project.schedules if s.type == ScheduleType.SYNC and s.enabled]
-    chosen = next((s for s in project.schedules if s.name == args.schedule), None) if args.schedule else None
-    schedule = chosen or (sync_schedules[0] if sync_schedules else None)
-    if schedule is None:
-        err_console.print("error: no enabled sync schedule to run", markup=False)
-        return 1
-
-    _prepare_airflow(project.root)
-    if "DANGO_ALERTS_OUTBOX" not in os.environ:
-        # A fresh alert outbox per demo: the dedup window would otherwise hide this run's alerts behind the last demo's.
-        outbox = Path(os.environ["AIRFLOW_HOME"]) / "demo_alerts.sqlite"
-        outbox.unlink(missing_ok=True)
-        os.environ["DANGO_ALERTS_OUTBOX"] = str(outbox)
-    log_path = Path(os.environ["AIRFLOW_HOME"]) / "demo.log"
-    with output_to_file(log_path) as terminal:
-        from airflow_provider_dango.dbt import build_manifest
-
-        with terminal.status("building the dbt manifest (dbt deps + dbt parse)..."):
-            build_manifest(project)
-
-        from airflow_provider_dango.dag_factory import build_dags
-
-        dags = build_dags(project.root)
-        dag = dags[schedule.dag_id]
-        t0 = time.monotonic()
-        with terminal.status(f"running DAG {dag.dag_id} ({len(dag.tasks)} tasks) with dag.test()..."):
-            dag_run = dag.test()
-        elapsed = time.monotonic() - t0
-    console.print(f"Airflow and dbt logs: {log_path}")
-    state = str(getattr(dag_run, "state", "unknown"))
-    colour = "green" if state == "success" else "red"
-    console.print(f"DAG run finished: [{colour}]{state}[/] in {elapsed:.0f} s")
-    summarize(project, dag_run)
-    from airflow_provider_dango.dag_factory import optional_hook
-
-    for module in DEMO_SECTION_MODULES:
-        section: Callable[..., Any] | None = optional_hook(module, "demo_section")
-        if section is not None:
-            section(project, dag, dag_run, console)
-    return 0 if state == "success" else 1
-
-
-def task_states(dag_run: Any) -> dict[str, str]:
-    from airflow.models.taskinstance import TaskInstance
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        tis = session.query(TaskInstance).filter(
-            TaskInstance.dag_id == dag_run.dag_id, TaskInstance.run_id == dag_run.run_id
-        )
-        return {ti.task_id: str(ti.state) for ti in tis}
-
-
-def _data_tests(project: Any, test_tasks: dict[str, str]) -> tuple[int, int]:
-    """dbt data tests behind Cosmos's per-model test tasks: (passed, total). A test task passes only if all its do."""
-    from airflow_provider_dango.cosmos_glue import load_manifest_cached
-
-    manifest = load_manifest_cached(project)
-    models = {n["name"]: uid for uid, n in manifest["nodes"].items() if n["resource_type"] == "model"}
-    per_model: dict[str, int] = {}
-    for node in manifest["nodes"].values():
-        if node["resource_type"] == "test":
-            for uid in node.get("depends_on", {}).get("nodes", []):
-                per_model[uid] = per_model.get(uid, 0) + 1
-                break  # a relationships test counts once, for its first model
-    passed = total = 0
-    for task_id, state in test_tasks.items():
-        model = task_id.removeprefix("dbt.").removesuffix(".test").removesuffix("_test")
-        count = per_model.get(models.get(model, ""), 0)
-        total += count
-        passed += count if state == "success" else 0
-    return passed, total
-
-
-def summarize(project: Any, dag_run: Any) -> None:
-    """Rows per table (from dlt's load info), dbt models and tests, and how to query the warehouse."""
-    from airflow_provider_dango.warehouse import META_SCHEMA, connect, quote_ident
-
-    with connect(project.warehouse_path, read_only=True) as con:
-        loads = con.execute(
-            f"SELECT source, table_name, rows_loaded FROM {quote_ident(META_SCHEMA)}.load_stats "
-            "WHERE run_id = ? ORDER BY 1, 2",
-            [dag_run.run_id],
-        ).fetchall()
-        built = con.execute(
-            "SELECT table_schema, table_name, table_type FROM information_schema.tables "
-            "WHERE table_schema NOT LIKE 'raw_%' AND table_schema NOT IN ('main', 'information_schema', ?) "
-            "ORDER BY 1, 2",
-            [META_SCHEMA],
-        ).fetchall()
-        counts = {}
-        for schema, name, _ in built:
-            counts[(schema, name)] = con.execute(
-                f"SELECT count(*) FROM {quote_ident(schema)}.{quote_ident(name)}"
-            ).fetchone()[0]
-    table("Rows loaded by dlt", ["source", "table", "rows"], [list(r) for r in loads], right={2})
-    states = task_states(dag_run)
-    # Cosmos names a model's task `<model>.run` inside a per-model group, or `<model>_run` when it has no tests.
-    runs = {k: v for k, v in states.items() if k.startswith("dbt.") and k.endswith(("_run", ".run"))}
-    tests = {k: v for k, v in states.items() if k.startswith("dbt.") and k.endswith((".test", "_test"))}
-    ok_runs = sum(v == "success" for v in runs.values())
-    passed, total = _data_tests(project, tests)
-    console.print(f"dbt: {ok_runs}/{len(runs)} models built, {passed}/{total} data tests passed")
-    table(
-        "dbt models in the warehouse",
-        ["relation", "type", "rows"],
-        [[f"{s}.{n}", t.lower(), counts[(s, n)]] for s, n, t in built],
-        right={2},
-    )
-    failed = sorted(k for k, v in states.items() if v not in ("success", "skipped"))
-    if failed:
-        err_console.print(f"tasks not successful: {', '.join(failed)}", markup=False)
-    path = project.warehouse_path
-    console.print(
-        f'\nWarehouse: {path}\nQuery it:  .venv/bin/python -c "import duckdb; '
-        f"print(duckdb.connect('{path}', read_only=True).sql('select * from marts.daily_revenue limit 5'))\""
-    )
+    return run_demo(args.project_dir, args.schedule)

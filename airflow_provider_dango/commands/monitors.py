@@ -35,11 +35,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.commands._project import load
     from airflow_provider_dango.config.monitors import load_monitors
-    from airflow_provider_dango.monitors.core import run_monitors
+    from airflow_provider_dango.monitors.core import run_step
+    from airflow_provider_dango.steps import Scope
 
-    project = load_project(args.project_dir)
+    project = load(args.project_dir)
     config = load_monitors(project.root)
     if not args.json:
         for problem in config.problems:
@@ -53,13 +54,15 @@ def run(args: argparse.Namespace) -> int:
     except ValueError:
         err_console.print(f"error: --as-of {args.as_of!r} is not an ISO timestamp (e.g. 2026-11-21T06:00:00Z)")
         return 2
+    scope = Scope(as_of=as_of, alerts=False)
     if args.json:
         with _stdout_to_stderr():  # dbt prints its errors on stdout even with --quiet: keep stdout pure JSON
-            results = run_monitors(project, as_of=as_of, config=config)
-        print_json({"results": [r.as_dict() for r in results]})
+            run = run_step(project, scope, config=config)
+        print_json(run.as_dict())
         return 0
     with console.status("running monitors (one scan per table, verdict in SQL)..."):
-        results = run_monitors(project, as_of=as_of, config=config)
+        run = run_step(project, scope, config=config)
+    results = run.results
     if not results:
         console.print("no monitors: add .dango/monitors.yml (try `dango monitors suggest --write`)")
         return 0
@@ -139,10 +142,10 @@ def print_results(results: list[Any], out: Any) -> None:
 
 
 def suggest(args: argparse.Namespace) -> int:
-    from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.commands._project import load
     from airflow_provider_dango.monitors.suggest import suggest_monitors, write_suggestions
 
-    project = load_project(args.project_dir)
+    project = load(args.project_dir)
     suggestions = suggest_monitors(project)
     if not suggestions:
         err_console.print("no synced tables found: run `dango sync` first")
@@ -155,26 +158,3 @@ def suggest(args: argparse.Namespace) -> int:
 
     console.print(yaml.safe_dump({"monitors": suggestions}, sort_keys=False), markup=False, highlight=False)
     return 0
-
-
-def demo_section(project: Any, dag: Any, dag_run: Any, out: Any) -> None:
-    """The demo: the monitors task ran in the DAG; show its verdicts, the driving segment and the trend."""
-    from airflow_provider_dango.monitors.core import run_monitors
-
-    out.print("\n[bold]Monitors[/] (.dango/monitors.yml)")
-    try:
-        results = run_monitors(project, run_id=getattr(dag_run, "run_id", None))
-    except Exception as exc:  # the demo goes on; the error is shown
-        out.print(f"[red]monitors failed: {exc}[/]")
-        return
-    print_results(results, out)
-    for r in results:
-        if r.status == "flagged" and r.drivers:
-            d = r.drivers[0]
-            share = f" ({d.share_of_change * 100:.0f}% of the change)" if d.share_of_change is not None else ""
-            out.print(
-                f"[red]{r.name}[/] flagged for {r.bucket_start:%Y-%m-%d}: {_fmt(r.change_pct, True)} vs a baseline of "
-                f"{_fmt(r.baseline)}; top driver [bold]{d.dimension}={d.value}[/]{share}; trend {r.trend.direction}"
-                + (f" (Mann-Kendall p={r.trend.p_value:.2f})" if r.trend.p_value is not None else ""),
-                highlight=False,
-            )

@@ -47,36 +47,24 @@ def _stdout_to_stderr() -> Iterator[None]:
 
 
 def run_scan(args: argparse.Namespace) -> int:
-    from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.commands._project import load
     from airflow_provider_dango.dbt import DbtCommandError
-    from airflow_provider_dango.pii import scan
+    from airflow_provider_dango.pii import run_step
+    from airflow_provider_dango.steps import Scope
 
-    project = load_project(args.project_dir)
+    project = load(args.project_dir)
     if not project.dango_dir.is_dir():
         for p in project.errors:
             err_console.print(str(p), markup=False)
         return 1
+    scope = Scope(schemas=args.schema, tables=args.table, full=args.full, sample_rows=args.sample_rows, alerts=False)
     try:
         if args.json:
             with _stdout_to_stderr():
-                result = scan(
-                    project,
-                    schemas=args.schema,
-                    tables=args.table,
-                    full=args.full,
-                    sample_rows=args.sample_rows,
-                    quiet=True,
-                )
+                result = run_step(project, scope)
         else:
             with console.status("scanning string columns inside the warehouse..."):
-                result = scan(
-                    project,
-                    schemas=args.schema,
-                    tables=args.table,
-                    full=args.full,
-                    sample_rows=args.sample_rows,
-                    quiet=True,
-                )
+                result = run_step(project, scope)
     except DbtCommandError as exc:
         err_console.print(
             f"error: {exc}\n(is dango_monitors installed in the dbt project? run `dango dbt manifest`)", markup=False
@@ -137,28 +125,3 @@ def _table(out: Any, title: str, columns: list[str], rows: list[list[Any]]) -> N
     for r in rows:
         t.add_row(*[str(v) for v in r])
     out.print(t)
-
-
-def demo_section(project: Any, dag: Any, dag_run: Any, out: Any) -> None:
-    """After the demo's DAG run: the PII its `pii_scan` task found (customers, and emails inside order notes)."""
-    from airflow_provider_dango.pii import read_run
-
-    result = read_run(project, dag_run.run_id)
-    out.print("\n[bold]PII scan[/] (task pii_scan after dbt: sampled, in SQL inside DuckDB, masked examples only)")
-    if not result.findings:
-        out.print("No PII found.")
-    for f in result.findings:
-        where = "inside free text" if f.match_mode == "contains" else "whole values"
-        out.print(
-            f"  {f.table}.{f.column}: {f.entity} in {f.prevalence:.1%} of {f.sample_size:,} values ({where}), "
-            f"confidence {f.confidence:.2f}, e.g. {f.example}{' [new]' if f.new else ''}",
-            markup=False,
-        )
-    notes = [f for f in result.findings if f.column == "notes"]
-    if notes:
-        out.print(
-            f"{notes[0].table}.notes is free text: customers started writing their email address into order notes "
-            "last week. Whole-value prevalence stays near 0, so it is reported as 'inside free text'. Acknowledge or "
-            "silence a column in .dango/pii-overrides.yml (status: pii | not_pii).",
-            markup=False,
-        )

@@ -16,14 +16,16 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from airflow_provider_dango.config import load_project
-    from airflow_provider_dango.sync import run_sync
+    from airflow_provider_dango.commands._project import load
+    from airflow_provider_dango.steps import Scope, new_run_id
+    from airflow_provider_dango.sync import run_step
 
-    project = load_project(args.project_dir)
+    project = load(args.project_dir)
     results = []
+    run_id = new_run_id("sync")
     for name in args.sources or sorted(project.sources):
         with console.status(f"syncing {name}...") if not args.json else _null():
-            results.append(run_sync(project, name))
+            results.append(run_step(project, Scope(sources=[name], alerts=False), run_id=run_id))
     if args.json:
         print_json({"results": [r.as_dict() for r in results]})
         return 0

@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from airflow_provider_dango.config.pii_overrides import load_pii_overrides
 
     problems.extend(load_pii_overrides(project.dango_dir, project.root)[1])
+    problems.extend(_warehouse_problems(project))
     problems.sort(key=lambda p: (str(p.file), p.line or 0))
     errors = [p for p in problems if p.level == "error"]
     for p in problems:
@@ -46,3 +47,28 @@ def run(args: argparse.Namespace) -> int:
         markup=False,
     )
     return 0
+
+
+def _warehouse_problems(project: Any) -> list[Any]:
+    """The warehouse is named once: the dbt target must resolve, and `platform.duckdb_path` must agree with it."""
+    from airflow_provider_dango.config import Problem
+    from airflow_provider_dango.warehouse import WarehouseConfigError, for_project, mismatch
+
+    project_yml = project.dango_dir.relative_to(project.root) / "project.yml"
+    if project.settings.airflow.warehouse_conn_id:
+        return []  # an Airflow connection: resolved inside Airflow, not here
+    try:
+        target = for_project(project).target
+    except WarehouseConfigError as exc:
+        return [Problem(project_yml, None, f"warehouse: {exc}", "warning")]
+    message = mismatch(project, target)
+    if message is None:
+        return []
+    line = None
+    path = project.root / project_yml
+    if path.exists():
+        for i, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if text.strip().startswith("duckdb_path:"):
+                line = i
+                break
+    return [Problem(project_yml, line, message)]

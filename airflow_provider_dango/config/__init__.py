@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from airflow_provider_dango.config.base import DangoModel
 from airflow_provider_dango.config.loader import (
     ConfigError,
     Problem,
@@ -58,6 +57,10 @@ class DangoProject:
     notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
     problems: list[Problem] = field(default_factory=list)
     broken_schedules: dict[str, list[Problem]] = field(default_factory=dict)
+    # Set by `warehouse.for_project` / `warehouse.bind_profile`: the resolved warehouse and an Airflow connection's
+    # profile. Config knows nothing of databases; the warehouse layer keeps its cache here, one per loaded project.
+    _warehouse: Any = field(default=None, repr=False, compare=False)
+    _warehouse_profile: Any = field(default=None, repr=False, compare=False)
 
     @property
     def errors(self) -> list[Problem]:
@@ -76,17 +79,13 @@ class DangoProject:
         return self.root / DANGO_DIR
 
     @property
-    def warehouse_path(self) -> Path:
+    def duckdb_path(self) -> Path:
+        """Dango's `platform.duckdb_path`: the default file of a scaffolded profile (the dbt target decides)."""
         return self.path(self.settings.platform.duckdb_path)
 
     @property
     def dbt_project_dir(self) -> Path:
         return self.path(self.settings.platform.dbt_project_dir)
-
-    @property
-    def dbt_profiles_dir(self) -> Path:
-        configured = self.settings.airflow.dbt_profiles_dir
-        return self.path(configured) if configured else self.dbt_project_dir
 
     @property
     def manifest_path(self) -> Path:
@@ -372,8 +371,3 @@ def load_project(root: str | Path) -> DangoProject:
             project.schedules.append(schedule)
     problems.extend(_overlap_warnings(schedules_doc, [(i, s) for i, s in indexed if s in project.schedules]))
     return project
-
-
-def model_defaults(model: type[DangoModel]) -> dict[str, Any]:
-    """Defaults of a config model, for docs and `dango init` templates."""
-    return {name: info.default for name, info in model.model_fields.items() if not info.is_required()}

@@ -38,6 +38,9 @@ class AirflowSettings(DangoModel):
     dbt_profiles_dir: str | None = None
     dbt_profile: str | None = None
     dbt_target: str | None = None
+    warehouse_conn_id: str | None = Field(
+        default=None, description="Airflow connection whose dbt profile (Cosmos profile mapping) is the warehouse"
+    )
     manifest_path: str | None = None
     pool: str = "dango_warehouse"
     base_url: str = Field(default="http://localhost:8080", description="Airflow UI, for links in alerts")

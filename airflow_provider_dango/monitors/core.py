@@ -1,5 +1,5 @@
 """Run a project's monitors: collection and the flag verdict in SQL (the dango_monitors dbt macros), then trend and
-drill-down in Python. No Airflow import: the CLI and the Airflow task both call `run_monitors`.
+drill-down in Python. No Airflow import: the CLI and the Airflow task both call `run_step`.
 
 Where each decision lives:
 - `flagged` / `normal` / `insufficient_history`: only in SQL (`dango_monitors.verdict_sql`), shared with the dbt test
@@ -15,13 +15,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from airflow_provider_dango.alerts.events import Event
 from airflow_provider_dango.config import DangoProject
 from airflow_provider_dango.config.monitors import Monitor, MonitorsConfig, load_monitors
+from airflow_provider_dango.dbt import DbtCommandError
 from airflow_provider_dango.monitors.stats import Trend, trend
+from airflow_provider_dango.steps import AuditRow, Scope, finish, new_run_id
+from airflow_provider_dango.warehouse import META_SCHEMA, for_project, quote_ident
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +114,7 @@ def run_monitors(
     if not config.enabled:
         return []
     when = normalise_as_of(as_of)
-    run_id = run_id or f"manual__{dt.datetime.now(dt.timezone.utc).isoformat()}__{uuid.uuid4().hex[:8]}"
+    run_id = run_id or new_run_id("monitors")
     results: dict[str, MonitorResult] = {
         name: MonitorResult(name, "error", error=f"invalid config: {message}")
         for name, message in config.broken.items()
@@ -132,7 +135,6 @@ def run_monitors(
                 results[result.name] = result
     ordered = [results[m.name] for m in config.monitors if m.name in results]
     ordered += [r for name, r in results.items() if name in config.broken]
-    record_audit(project, ordered, run_id)
     return ordered
 
 
@@ -145,48 +147,79 @@ AUDIT_STATUS = {
 }
 
 
-def record_audit(project: DangoProject, results: list[MonitorResult], run_id: str) -> None:
-    """One row per monitor in the audit trail (issue 7's `record_check_result`), when that module is installed."""
-    import importlib
+@dataclass
+class MonitorsRun:
+    """One monitors step (the pillar Result): every monitor's verdict for one run id."""
 
-    try:
-        record = getattr(importlib.import_module("airflow_provider_dango.audit"), "record_check_result", None)
-    except ModuleNotFoundError as exc:
-        if exc.name != "airflow_provider_dango.audit":
-            raise
-        return
-    if record is None:
-        return
-    for i, r in enumerate(results):
-        status = AUDIT_STATUS.get(r.status, "error")
-        severity = r.severity if status in ("flag", "error") else ("warn" if status == "warn" else "info")
-        details = {k: v for k, v in r.as_dict().items() if k not in ("name", "drivers")}
-        if r.drivers:
-            details["top_driver"] = f"{r.drivers[0].dimension}={r.drivers[0].value}"
-        try:
-            record(
-                project, run_id, f"monitor:{r.name}", r.source_table or r.name, status, severity, details,
-                flush_now=i == len(results) - 1,
-            )
-        except Exception as exc:  # the audit trail must never break the monitors
-            log.warning("dango monitors: could not record %s in the audit trail: %s", r.name, exc)
+    run_id: str
+    results: list[MonitorResult] = field(default_factory=list)
+    schedule: str | None = None
+    project_name: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Exactly the documented `dango monitors run --json` document (also the task's XCom)."""
+        return {"results": [r.as_dict() for r in self.results]}
+
+    def summary(self) -> str:
+        counts: dict[str, int] = {}
+        for r in self.results:
+            counts[r.status] = counts.get(r.status, 0) + 1
+        parts = ", ".join(f"{counts[s]} {s}" for s in STATUS_ORDER if s in counts)
+        return f"monitors run {self.run_id}: {len(self.results)} monitor(s)" + (f" ({parts})" if parts else "")
+
+    def events(self) -> list[Event]:
+        """A metric_alert per flagged, trending or errored monitor."""
+        return [
+            alert_event(r, self.project_name, self.run_id, self.schedule)
+            for r in self.results
+            if r.status in ("flagged", "trending", "error")
+        ]
+
+    def audit_rows(self) -> list[AuditRow]:
+        rows = []
+        for r in self.results:
+            status = AUDIT_STATUS.get(r.status, "error")
+            severity = r.severity if status in ("flag", "error") else ("warn" if status == "warn" else "info")
+            details = {k: v for k, v in r.as_dict().items() if k not in ("name", "drivers")}
+            if r.drivers:
+                details["top_driver"] = f"{r.drivers[0].dimension}={r.drivers[0].value}"
+            rows.append(AuditRow(self.run_id, f"monitor:{r.name}", r.source_table or r.name, status, severity, details))
+        return rows
+
+
+def run_step(
+    project: DangoProject,
+    scope: Scope,
+    run_id: str | None = None,
+    schedule: str | None = None,
+    config: MonitorsConfig | None = None,
+) -> MonitorsRun:
+    """Judge every monitor as of `scope.as_of`, write one audit row per monitor with the run id of
+    `dango_monitor_results`, and (scope.alerts) alert on flagged / trending / errored ones."""
+    run_id = run_id or new_run_id("monitors")
+    results = run_monitors(project, as_of=scope.as_of, run_id=run_id, config=config)
+    run = MonitorsRun(run_id, results, schedule, project.settings.project.name)
+    return finish(project, run, scope)
 
 
 def _error(monitor: Monitor, message: str) -> MonitorResult:
     return MonitorResult(
-        monitor.name, "error", method=monitor.resolved_method, error=message, severity=monitor.severity,
+        monitor.name,
+        "error",
+        method=monitor.resolved_method,
+        error=message,
+        severity=monitor.severity,
         source_table=monitor.source_table,
     )
 
 
 def probe_monitors(project: DangoProject, monitors: list[Monitor]) -> dict[str, str]:
     """Bind every monitor's SQL without scanning (EXPLAIN): name -> one-line error for those that do not bind."""
-    from airflow_provider_dango.warehouse import connect, quote_ident
 
     errors: dict[str, str] = {}
     if not monitors:
         return errors
-    with connect(project.warehouse_path, read_only=True) as con:
+    with for_project(project).connect(read_only=True) as con:
         for m in monitors:
             table = ".".join(quote_ident(p) for p in m.source_table.split("."))
             columns = [quote_ident(c) for c in ([m.time_column] if m.time_column else []) + m.drill_down]
@@ -202,14 +235,11 @@ def probe_monitors(project: DangoProject, monitors: list[Monitor]) -> dict[str, 
 
 def _judge(project: DangoProject, monitors: list[Monitor], as_of: dt.datetime, run_id: str) -> dict[str, str]:
     """Run the dbt macro; if the shared run fails, run monitors one by one so one failure hides no other result."""
-    import json
-
-    from airflow_provider_dango.dbt import DbtCommandError, run_dbt
 
     def run(batch: list[Monitor]) -> None:
         args = {"monitors": [m.macro_config() for m in batch], "as_of": as_of.isoformat(sep=" "), "run_id": run_id}
-        # --quiet: dbt's log lines would otherwise mix into `dango monitors run --json` on stdout.
-        run_dbt(project, ["--quiet", "run-operation", "dango_monitors.run_monitors", "--args", json.dumps(args)])
+        # quiet: dbt's log lines would otherwise mix into `dango monitors run --json` on stdout.
+        for_project(project).run_operation("dango_monitors.run_monitors", args, quiet=True)
 
     try:
         run(monitors)
@@ -233,10 +263,9 @@ def _judge(project: DangoProject, monitors: list[Monitor], as_of: dt.datetime, r
 
 def explain(project: DangoProject, monitors: list[Monitor], run_id: str) -> list[MonitorResult]:
     """Read the SQL verdicts of one run and add trend, forecast and drivers."""
-    from airflow_provider_dango.warehouse import META_SCHEMA, connect, quote_ident
 
     schema = quote_ident(META_SCHEMA)
-    with connect(project.warehouse_path, read_only=True) as con:
+    with for_project(project).connect(read_only=True) as con:
         rows = con.execute(
             "SELECT monitor, bucket_start, dimension, dimension_value, value, baseline, change_pct, score, scale, "
             f"n_train, series_status, monitor_status, method, reason FROM {schema}.{quote_ident(RESULTS_TABLE)} "
@@ -396,8 +425,8 @@ def worst(results: list[MonitorResult]) -> str:
 
 
 def alert_event(
-    result: MonitorResult, project: DangoProject, run_id: str | None = None, schedule: str | None = None
-) -> dict[str, Any]:
+    result: MonitorResult, project_name: str | None, run_id: str | None = None, schedule: str | None = None
+) -> Event:
     """Dango's `metric_alert` event (category on_analysis) for a flagged or trending monitor.
 
     Its dedup key is the monitor and the bucket judged: two monitors flagged in one run are two alerts, and re-judging
@@ -409,30 +438,12 @@ def alert_event(
     if driver:
         summary += f"; top driver {driver.dimension}={driver.value}"
     bucket = result.bucket_start.isoformat() if result.bucket_start else ""
-    return {
-        "event": "metric_alert",
-        "key": f"monitor:{result.name}|{bucket}|{result.status}",
-        "schedule": schedule,
-        "project": project.settings.project.name,
-        "severity": result.severity,
-        "error": None,
-        "timestamp": dt.datetime.now(dt.timezone.utc).isoformat(),
-        "metadata": {"summary": summary, "run_id": run_id, **result.as_dict()},
-    }
-
-
-def emit_alerts(
-    project: DangoProject, results: list[MonitorResult], run_id: str | None = None, schedule: str | None = None
-) -> int:
-    """Log flagged / trending / errored monitors and send them to the alert router; returns how many."""
-    from airflow_provider_dango.alerts import emit
-
-    sent = 0
-    for result in results:
-        if result.status not in ("flagged", "trending", "error"):
-            continue
-        event = alert_event(result, project, run_id, schedule)
-        log.warning("dango monitor %s", event["metadata"]["summary"])
-        emit(project, event)
-        sent += 1
-    return sent
+    return Event(
+        type="metric_alert",
+        key=f"monitor:{result.name}|{bucket}|{result.status}",
+        schedule=schedule,
+        severity=result.severity,
+        run_id=run_id,
+        summary=summary,
+        details={"project": project_name, **result.as_dict()},
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_dango.config import DangoProject
+from airflow_provider_dango.warehouse import for_project, quote_ident
 
 TIME_NAMES = ["created_at", "updated_at", "inserted_at", "event_time", "timestamp", "ts", "occurred_at", "order_date"]
 
@@ -27,13 +28,13 @@ def _time_column(columns: list[tuple[str, str]]) -> str | None:
 
 
 def suggest_monitors(project: DangoProject) -> list[dict[str, Any]]:
-    from airflow_provider_dango.warehouse import connect, quote_ident
 
-    if not project.warehouse_path.exists():
+    warehouse = for_project(project)
+    if not warehouse.exists():
         return []
     schemas = [f"raw_{name}" for name in sorted(project.sources)]
     out: list[dict[str, Any]] = []
-    with connect(project.warehouse_path, read_only=True) as con:
+    with warehouse.connect(read_only=True) as con:
         rows = con.execute(
             "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
             f"WHERE table_schema IN ({', '.join('?' for _ in schemas)}) "

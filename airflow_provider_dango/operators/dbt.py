@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import shlex
 import time
 from collections.abc import Sequence
 from typing import Any
 
 from airflow.sdk import BaseOperator
+
+from airflow_provider_dango.audit.dbt_results import record_run_results_file
+from airflow_provider_dango.dbt import parse_dbt_command, run_dbt
+from airflow_provider_dango.hooks.warehouse import load_project_with_warehouse
 
 
 class DangoDbtCommandOperator(BaseOperator):
@@ -20,10 +25,7 @@ class DangoDbtCommandOperator(BaseOperator):
         self.command = command
 
     def execute(self, context: Any) -> None:
-        from airflow_provider_dango.config import load_project
-        from airflow_provider_dango.dbt import parse_dbt_command, run_dbt
-
-        project = load_project(self.project_dir)
+        project = load_project_with_warehouse(self.project_dir)
         argv = parse_dbt_command(self.command).argv
         self.log.info("Running dbt %s", shlex.join(argv))
         started = time.time()
@@ -36,10 +38,6 @@ class DangoDbtCommandOperator(BaseOperator):
 def _record_dbt_results(project: Any, context: Any, started: float) -> None:
     """Audit trail: this command's node results (run_results.json), failed ones included. Never raises."""
     try:
-        from airflow_provider_dango.audit.dbt_results import record_run_results_file
-
         record_run_results_file(project, project.dbt_project_dir / "target", context, since=started)
     except Exception as exc:
-        import logging
-
         logging.getLogger(__name__).warning("dango audit: dbt results not recorded: %s", exc)

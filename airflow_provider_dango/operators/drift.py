@@ -1,7 +1,7 @@
 """The drift task of every sync DAG (between sync and dbt) and of every `type: dbt` DAG whose models read dango
 sources (first), and the gate that skips dbt behind a broken source.
 
-`DangoDriftOperator` calls `airflow_provider_dango.drift.run_drift_step` and returns its verdict via XCom.
+`DangoDriftOperator` calls `airflow_provider_dango.drift.run_step` and returns its verdict via XCom.
 Every Cosmos dbt task of a model that reads (directly or through other models) one of the schedule's sources gets a
 pre-execute hook, `DriftGate`: when the drift task reported one of those sources as blocked, the task raises
 AirflowSkipException with the reason and the accept command. Skips propagate down the Cosmos graph through the default
@@ -14,6 +14,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowSkipException
+
+from airflow_provider_dango.dbt import load_manifest_cached
+from airflow_provider_dango.drift import describe_block, model_sources, run_step, schema_sources
+from airflow_provider_dango.hooks.warehouse import load_project_with_warehouse
+from airflow_provider_dango.operators.pipeline import PipelineStep
+from airflow_provider_dango.steps import Scope
 
 DRIFT_TASK_ID = "schema_drift"
 
@@ -31,11 +38,9 @@ class DangoDriftOperator(BaseOperator):
         self.schedule_name = schedule_name
 
     def execute(self, context: Any) -> dict[str, Any]:
-        from airflow_provider_dango.config import load_project
-        from airflow_provider_dango.drift import run_drift_step
-
-        project = load_project(self.project_dir)
-        result = run_drift_step(project, self.sources, run_id=context.get("run_id"), schedule=self.schedule_name)
+        project = load_project_with_warehouse(self.project_dir)
+        scope = Scope(sources=self.sources, dag_id=self.dag_id)
+        result = run_step(project, scope, run_id=context.get("run_id"), schedule=self.schedule_name).as_dict()
         if result["baselined"]:
             self.log.info("First sight, baseline stored: %s", ", ".join(result["baselined"]))
         for change in result["changes"]:
@@ -61,30 +66,7 @@ class DangoDriftOperator(BaseOperator):
             self.log.info("Additive schema changes only: baselines advanced, dbt runs")
         else:
             self.log.info("No schema change against the accepted baselines")
-        _audit(project, context.get("run_id"), self.dag_id, self.sources, result)
         return result
-
-
-def _audit(project: Any, run_id: str | None, dag_id: str, sources: list[str], result: dict[str, Any]) -> None:
-    """One audit row per checked source: fail (error) when blocked, warn on additive changes, else pass."""
-    from airflow_provider_dango.audit import record_check_result
-
-    for i, source in enumerate(sources):
-        changes = [c for c in result["changes"] if c["table"].split(".")[0] == f"raw_{source}"]
-        blocked = source in result["blocked_sources"]
-        status, severity = ("fail", "error") if blocked else (("warn", "warn") if changes else ("pass", "info"))
-        details = {"changes": changes, "skipped_models": result["skipped_models"] if blocked else []}
-        record_check_result(
-            project,
-            run_id or "manual",
-            "drift",
-            f"raw_{source}",
-            status,
-            severity,
-            details,
-            dag_id=dag_id,
-            flush_now=i == len(sources) - 1,
-        )
 
 
 class DriftGate:
@@ -95,10 +77,6 @@ class DriftGate:
         self.sources = set(sources)
 
     def __call__(self, context: Any) -> None:
-        from airflow.sdk.exceptions import AirflowSkipException
-
-        from airflow_provider_dango.drift import describe_block
-
         result = context["ti"].xcom_pull(task_ids=self.drift_task_id)
         if not isinstance(result, dict):
             return
@@ -124,9 +102,6 @@ def _model_name(task_id: str, group_id: str) -> str | None:
 
 def _sources_per_task(project: Any, dbt: Any) -> dict[Any, set[str]]:
     """Each task of a Cosmos dbt group -> the sources its model reads (directly or through other models)."""
-    from airflow_provider_dango.cosmos_glue import load_manifest_cached
-    from airflow_provider_dango.drift import model_sources, schema_sources
-
     if dbt is None or not hasattr(dbt, "children") or not project.manifest_path.exists():
         return {}
     manifest = load_manifest_cached(project)
@@ -162,8 +137,6 @@ def pipeline_step(project: Any, schedule: Any, tasks: Any) -> Any:
     """A drift task before dbt: between sync and dbt in every DAG that syncs, and first in a `type: dbt` DAG whose
     models read dango sources (a breaking change found by a sync DAG must not be built over by a dbt-only DAG).
     Either way, dbt tasks behind a blocked source are skipped."""
-    from airflow_provider_dango.dag_factory import PipelineStep
-
     if tasks.syncs:
         sources = list(schedule.sources)
     else:

@@ -8,6 +8,10 @@ from typing import Any
 from airflow.sdk import BaseOperator
 
 from airflow_provider_dango.config import DangoProject, Schedule, ScheduleType
+from airflow_provider_dango.hooks.warehouse import load_project_with_warehouse
+from airflow_provider_dango.monitors.core import run_step
+from airflow_provider_dango.operators.pipeline import PipelineStep, PipelineTasks
+from airflow_provider_dango.steps import Scope
 
 
 class DangoMonitorsOperator(BaseOperator):
@@ -26,25 +30,19 @@ class DangoMonitorsOperator(BaseOperator):
         self.schedule_name = schedule_name
 
     def execute(self, context: Any) -> dict[str, Any]:
-        from airflow_provider_dango.config import load_project
-        from airflow_provider_dango.monitors.core import emit_alerts, run_monitors
-
-        project = load_project(self.project_dir)
+        project = load_project_with_warehouse(self.project_dir)
         as_of = context.get("data_interval_end") or context.get("logical_date")
-        run_id = context.get("run_id")
-        results = run_monitors(project, as_of=as_of, run_id=run_id)
-        for r in results:
+        scope = Scope(as_of=as_of, dag_id=self.dag_id)
+        run = run_step(project, scope, run_id=context.get("run_id"), schedule=self.schedule_name)
+        for r in run.results:
             driver = f", top driver {r.drivers[0].dimension}={r.drivers[0].value}" if r.drivers else ""
             change = f" {r.change_pct:+.1f}%" if r.change_pct is not None else ""
             self.log.info("monitor %s: %s%s%s%s", r.name, r.status, change, driver, f" ({r.error})" if r.error else "")
-        emit_alerts(project, results, run_id, self.schedule_name)
-        return {"results": [r.as_dict() for r in results]}
+        return run.as_dict()
 
 
-def pipeline_step(project: DangoProject, schedule: Schedule, tasks: Any) -> Any:
+def pipeline_step(project: DangoProject, schedule: Schedule, tasks: PipelineTasks) -> PipelineStep | None:
     """One monitors task after dbt in every DAG that syncs."""
-    from airflow_provider_dango.dag_factory import PipelineStep
-
     if schedule.type not in (ScheduleType.SYNC, ScheduleType.SYNC_ONLY):
         return None
     task = DangoMonitorsOperator(task_id="monitors", project_dir=str(project.root), schedule_name=schedule.name)

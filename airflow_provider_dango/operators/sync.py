@@ -7,6 +7,10 @@ from typing import Any
 
 from airflow.sdk import BaseOperator
 
+from airflow_provider_dango.hooks.warehouse import load_project_with_warehouse
+from airflow_provider_dango.steps import Scope
+from airflow_provider_dango.sync import run_step
+
 
 class DangoSyncOperator(BaseOperator):
     """Sync one source of a dango project. Returns `{source, rows_loaded: {table: n}, load_ids, ...}`."""
@@ -20,12 +24,9 @@ class DangoSyncOperator(BaseOperator):
         self.source_name = source_name
 
     def execute(self, context: Any) -> dict[str, Any]:
-        from airflow_provider_dango.config import load_project
-        from airflow_provider_dango.sync import run_sync
-
-        project = load_project(self.project_dir)
-        run_id = context.get("run_id", None)
-        result = run_sync(project, self.source_name, run_id=run_id)
+        project = load_project_with_warehouse(self.project_dir)
+        scope = Scope(sources=[self.source_name], dag_id=self.dag_id)
+        result = run_step(project, scope, run_id=context.get("run_id"))
         width = max((len(t) for t in result.rows_loaded), default=5)
         lines = [f"  {t:<{width}}  {n:>10,}" for t, n in result.rows_loaded.items()]
         self.log.info(

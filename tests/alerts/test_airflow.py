@@ -105,8 +105,8 @@ def test_generated_dags_alert_on_retry_failure_and_success(alert_project: Path, 
     # The demo section replays this run's events to its own receiver and shows dedup under flapping.
     from rich.console import Console
 
-    from airflow_provider_dango.commands.alerts import demo_section
     from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.demo.alerts import story as demo_section
 
     console = Console(record=True, width=200)
     demo_section(load_project(alert_project), dags["dango_shop_sync"], ok, console)

@@ -94,22 +94,31 @@ def test_core_has_no_airflow_import() -> None:
     assert out.strip() == "[]"
 
 
-def test_emit_accepts_a_dict_and_never_raises(shop_project: Path, monkeypatch, caplog) -> None:
-    from airflow_provider_dango.alerts import emit
+def test_emit_takes_typed_events_only(shop_project: Path, monkeypatch) -> None:
+    import pytest
+
+    from airflow_provider_dango.alerts import Event, emit
     from airflow_provider_dango.config import load_project
 
     monkeypatch.setenv("DANGO_ALERTS_OUTBOX", str(shop_project / "outbox.sqlite"))
     project = load_project(shop_project)
-    result = emit(project, {"type": "pii_detected", "key": "raw_shop.orders.notes:email", "summary": "emails"})
+    result = emit(project, Event(type="pii_detected", key="raw_shop.orders.notes:email", summary="emails"))
     assert result is not None and result.targets == []  # the example project has no webhooks: recorded only
-    assert emit(project, {"type": "pii_found"}) is None
-    assert "unknown event type 'pii_found'" in caplog.text
+    with pytest.raises(ValueError, match="unknown event type 'pii_found'"):
+        Event(type="pii_found")
+    with pytest.raises(TypeError, match=r"takes an alerts\.Event"):
+        emit(project, {"type": "pii_detected"})  # type: ignore[arg-type]
 
 
-def test_check_events_in_dango_payload_shape_reach_the_webhook(shop_project: Path, receiver, monkeypatch) -> None:
-    """Drift, PII and monitors hand over Dango-payload dicts (`event`, `metadata`); the router must deliver them."""
+def test_check_events_reach_the_webhook(shop_project: Path, receiver, monkeypatch) -> None:
+    """The typed events drift, PII and monitors build are delivered with their facts."""
+    import datetime as dt
+
     from airflow_provider_dango.alerts import emit
     from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.drift import Change, DriftReport, drift_event
+    from airflow_provider_dango.monitors.core import MonitorResult, alert_event
+    from airflow_provider_dango.pii import PiiFinding, PiiScanResult, governance_event
 
     schedules = shop_project / ".dango" / "schedules.yml"
     schedules.write_text(
@@ -119,48 +128,36 @@ def test_check_events_in_dango_payload_shape_reach_the_webhook(shop_project: Pat
     )
     monkeypatch.setenv("DANGO_ALERTS_OUTBOX", str(shop_project / "outbox.sqlite"))
     project = load_project(shop_project)
-    payloads = [
-        {
-            "event": "schema_drift_detected",
-            "category": "governance",
-            "severity": "error",
-            "schedule": "shop_daily",
-            "sources": ["shop"],
-            "error": "breaking drift in raw_shop.orders",
-            "project": "shop",
-            "metadata": {"run_id": "r1", "blocked_sources": ["shop"], "skipped_models": ["fct_orders"]},
-        },
-        {
-            "event": "pii_detected",
-            "category": "governance",
-            "schedule": "shop_daily",
-            "project": "shop",
-            "summary": "PII found in 1 new column/entity pair(s)",
-            "metadata": {"findings": [{"table": "raw_shop.customers", "column": "email", "example": "a***@e***.de"}]},
-        },
-        {
-            "event": "metric_alert",
-            "project": "shop",
-            "severity": "warn",
-            "error": None,
-            "metadata": {"summary": "daily_revenue flagged: -68%", "run_id": "r1", "name": "daily_revenue"},
-        },
+    report = DriftReport(
+        run_id="r1",
+        changes=[Change("raw_shop", "orders", "amount", "column_removed", "breaking", "DOUBLE", None, None)],
+        blocked_sources=["shop"],
+        source_of_schema={"raw_shop": "shop"},
+    )
+    finding = PiiFinding("raw_shop.customers", "email", "EMAIL_ADDRESS", 1.0, 0.99, 100, "a***@e***.de", True)
+    flagged = MonitorResult("daily_revenue", "flagged", 400.0, 1260.0, -68.2, bucket_start=dt.datetime(2026, 11, 20))
+    events = [
+        drift_event(report, "shop_daily", ["shop"], ["fct_orders"]),
+        governance_event(PiiScanResult("r1", False, findings=[finding]), "shop_daily", "shop"),
+        alert_event(flagged, "shop", "r1", "shop_daily"),
     ]
-    for payload in payloads:
-        result = emit(project, payload)
-        assert result is not None and result.targets == ["ops"], payload["event"]
+    for event in events:
+        result = emit(project, event)
+        assert result is not None and result.targets == ["ops"], event.type
     received = [r.json for r in receiver.on("/ops")]
     assert [r["event"] for r in received] == ["schema_drift_detected", "pii_detected", "metric_alert"]
     assert received[0]["metadata"]["skipped_models"] == ["fct_orders"]
     assert "a***@e***.de" in json.dumps(received[1])
+    assert all(r["schedule"] == "shop_daily" for r in received)
 
 
 def test_each_flagged_monitor_is_its_own_alert(shop_project: Path, receiver, monkeypatch) -> None:
     """Two monitors flagged in one run are two alerts; the same monitor and bucket judged again is a duplicate."""
     import datetime as dt
 
+    from airflow_provider_dango.alerts import emit
     from airflow_provider_dango.config import load_project
-    from airflow_provider_dango.monitors.core import MonitorResult, emit_alerts
+    from airflow_provider_dango.monitors.core import MonitorResult, MonitorsRun
 
     schedules = shop_project / ".dango" / "schedules.yml"
     schedules.write_text(
@@ -177,8 +174,12 @@ def test_each_flagged_monitor_is_its_own_alert(shop_project: Path, receiver, mon
         MonitorResult(name="daily_orders", status="flagged", value=16.0, baseline=36.0, change_pct=-55.6,
                       bucket_start=day),
     ]
-    assert emit_alerts(project, results, "r1", "shop_daily") == 2
-    emit_alerts(project, results[:1], "r1-retry", "shop_daily")  # the task retried: same monitor, same bucket
+    first = MonitorsRun("r1", results, "shop_daily", "shop").events()
+    assert len(first) == 2
+    for event in first:
+        emit(project, event)
+    for event in MonitorsRun("r1-retry", results[:1], "shop_daily", "shop").events():  # a retry: same bucket
+        emit(project, event)
     received = [r.json for r in receiver.on("/ops")]
     assert sorted(r["metadata"]["name"] for r in received) == ["daily_orders", "daily_revenue"]
     assert {r["schedule"] for r in received} == {"shop_daily"}

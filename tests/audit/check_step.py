@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_provider_dango.warehouse import for_project
+
 
 def _check(**context: Any) -> None:
     import os
@@ -15,7 +17,7 @@ def _check(**context: Any) -> None:
 
     project = load_project(os.environ["DANGO_PROJECT_DIR"])
     run_id = context["run_id"]
-    with warehouse_lock(project.warehouse_path):
+    with warehouse_lock(for_project(project).path):
         record_check_result(
             project, run_id, "drift", "raw_shop.orders", "pass", "info", {"changes": 0}, dag_id=context["dag"].dag_id
         )
@@ -34,6 +36,6 @@ def _check(**context: Any) -> None:
 def pipeline_step(project: Any, schedule: Any, tasks: Any) -> Any:
     from airflow.providers.standard.operators.python import PythonOperator
 
-    from airflow_provider_dango.dag_factory import PipelineStep
+    from airflow_provider_dango.operators.pipeline import PipelineStep
 
     return PipelineStep(after_sync=[PythonOperator(task_id="audit_probe_checks", python_callable=_check)])

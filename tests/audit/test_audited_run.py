@@ -10,6 +10,7 @@ import pytest
 
 from airflow_provider_dango.audit import spool
 from airflow_provider_dango.audit.store import TABLES
+from airflow_provider_dango.warehouse import for_project
 
 PLANTED_TESTS = """      - name: revenue
         data_tests:
@@ -45,8 +46,9 @@ def audited_run(airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> d
         from airflow_provider_dango.config import load_project
         from airflow_provider_dango.dbt import build_manifest
         from airflow_provider_dango.scaffold import DAG_FILE
+        from tests.audit import check_step
 
-        mp.setattr(dag_factory, "PIPELINE_STEP_MODULES", [*dag_factory.PIPELINE_STEP_MODULES, "tests.audit.check_step"])
+        mp.setattr(dag_factory, "PIPELINE_STEPS", [*dag_factory.PIPELINE_STEPS, check_step.pipeline_step])
         (airflow_db / "dags" / "dango_dags.py").write_text(DAG_FILE, encoding="utf-8")
         project = load_project(root)
         build_manifest(project)
@@ -62,7 +64,7 @@ def audited_run(airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> d
 def _query(project: Any, sql: str, params: list[Any] | None = None) -> list[tuple]:
     from airflow_provider_dango.warehouse import connect
 
-    with connect(project.warehouse_path, read_only=True) as con:
+    with connect(for_project(project).path, read_only=True) as con:
         return con.execute(sql, params or []).fetchall()
 
 
@@ -70,7 +72,7 @@ def test_run_fills_every_audit_table(audited_run: dict[str, Any]) -> None:
     project, dag, dag_run = audited_run["project"], audited_run["dag"], audited_run["dag_run"]
     assert str(dag_run.state) == "failed"
     run_id = dag_run.run_id
-    assert spool.count(project.warehouse_path) == 0, "everything spooled was flushed at the end of the run"
+    assert spool.count(for_project(project).path) == 0, "everything spooled was flushed at the end of the run"
     for table in TABLES:
         n = _query(project, f'SELECT count(*) FROM dango."{table}" WHERE run_id = ?', [run_id])[0][0]
         assert n > 0, f"{table} has no row for the run"
@@ -140,7 +142,7 @@ def test_views_tell_the_failing_run(audited_run: dict[str, Any]) -> None:
 def test_demo_section_prints_the_run(audited_run: dict[str, Any]) -> None:
     from rich.console import Console
 
-    from airflow_provider_dango.commands.audit import demo_section
+    from airflow_provider_dango.demo.audit import story as demo_section
 
     console = Console(record=True, width=200)
     demo_section(audited_run["project"], audited_run["dag"], audited_run["dag_run"], console)
@@ -173,7 +175,7 @@ def test_a_listener_that_cannot_write_does_not_fail_the_task(airflow_db: Path, s
     from airflow_provider_dango.config import load_project
 
     project = load_project(shop_project)
-    spool.spool_path(project.warehouse_path).mkdir(parents=True)  # a folder where the spool file should be
+    spool.spool_path(for_project(project).path).mkdir(parents=True)  # a folder where the spool file should be
     marker = shop_project / "ran.txt"
     probe = airflow_db / "dags" / "dango_audit_probe.py"
     probe.write_text(PROBE_DAG, encoding="utf-8")

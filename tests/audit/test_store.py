@@ -12,13 +12,13 @@ import pytest
 from airflow_provider_dango.audit import flush, record_check_result, record_task_run, spool
 from airflow_provider_dango.audit.store import TABLES
 from airflow_provider_dango.config import load_project
-from airflow_provider_dango.warehouse import warehouse_lock
+from airflow_provider_dango.warehouse import for_project, warehouse_lock
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _rows(project, table: str) -> list[tuple]:
-    con = duckdb.connect(str(project.warehouse_path), read_only=True)
+    con = duckdb.connect(str(for_project(project).path), read_only=True)
     try:
         return con.execute(f'SELECT * FROM dango."{table}" ORDER BY ALL').fetchall()
     finally:
@@ -36,7 +36,7 @@ def test_check_result_lands_once_per_run_check_and_target(shop_project: Path) ->
         ("run_1", "monitor", "monitor:revenue", "marts.daily_revenue.revenue", "flag", "warn"),
     ]
     assert '"y"' in rows[0][8]  # the second recording replaced the first
-    assert spool.count(project.warehouse_path) == 0
+    assert spool.count(for_project(project).path) == 0
 
 
 def test_bad_check_arguments_are_rejected_with_the_key(shop_project: Path) -> None:
@@ -50,18 +50,18 @@ def test_bad_check_arguments_are_rejected_with_the_key(shop_project: Path) -> No
 def test_busy_warehouse_keeps_events_until_a_later_flush(shop_project: Path) -> None:
     """Recording from inside a task that holds the warehouse lock neither blocks nor loses the event."""
     project = load_project(shop_project)
-    with warehouse_lock(project.warehouse_path):
+    with warehouse_lock(for_project(project).path):
         assert record_check_result(project, "run_2", "freshness:shop", "raw_shop", "pass")
-        assert spool.count(project.warehouse_path) == 1
+        assert spool.count(for_project(project).path) == 1
     result = flush(project)
-    assert result.written == 1 and result.pending == 0
+    assert result.delivered == 1 and result.pending == 0
     assert len(_rows(project, "dango_audit_check_results")) == 1
 
 
 def test_broken_warehouse_keeps_events_and_does_not_raise(shop_project: Path) -> None:
     project = load_project(shop_project)
-    project.warehouse_path.parent.mkdir(parents=True)
-    project.warehouse_path.write_text("not a duckdb file")
+    for_project(project).path.parent.mkdir(parents=True)
+    for_project(project).path.write_text("not a duckdb file")
     assert record_check_result(project, "run_3", "pii", "raw_shop.orders.notes", "flag", "warn")
     result = flush(project)
     assert result.error and result.pending == 1
@@ -69,7 +69,7 @@ def test_broken_warehouse_keeps_events_and_does_not_raise(shop_project: Path) ->
 
 def test_unwritable_spool_returns_false_without_raising(shop_project: Path) -> None:
     project = load_project(shop_project)
-    spool.spool_path(project.warehouse_path).mkdir(parents=True)  # a directory where the SQLite file should be
+    spool.spool_path(for_project(project).path).mkdir(parents=True)  # a directory where the SQLite file should be
     assert record_check_result(project, "run_4", "pii", "raw_shop.orders.notes", "pass") is False
 
 
@@ -90,7 +90,7 @@ def test_retention_removes_old_rows(shop_project: Path) -> None:
     project = load_project(shop_project)
     old = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=40)).isoformat()
     spool.append(
-        project.warehouse_path,
+        for_project(project).path,
         "check_result",
         [
             {
@@ -172,7 +172,7 @@ def test_run_results_file_is_recorded_with_severity_unless_stale(shop_project: P
     )
     ti = SimpleNamespace(dag_id="dango_x", run_id="r1", task_id="dbt", try_number=1)
     record_run_results_file(project, target, {"ti": ti, "run_id": "r1"}, since=time.time() + 60)
-    assert spool.count(project.warehouse_path) == 0, "a run_results.json older than the command is ignored"
+    assert spool.count(for_project(project).path) == 0, "a run_results.json older than the command is ignored"
     record_run_results_file(project, target, {"ti": ti, "run_id": "r1"})
     flush(project)
     rows = _rows(project, "dango_audit_dbt_results")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from airflow_provider_dango.warehouse import for_project
 from tests.conftest import REPO
 from tests.drift.conftest import sql
 
@@ -60,7 +61,7 @@ def test_breaking_drift_skips_only_downstream_models_until_accepted(
     assert check(project, ["shop", "crm"]).baselined == ["raw_crm.accounts", "raw_shop.customers", "raw_shop.orders"]
 
     # Someone narrows a column of the shop source (the data still fits, so dlt keeps loading into it).
-    sql(project.warehouse_path, "ALTER TABLE raw_shop.orders ALTER COLUMN customer_id TYPE INTEGER")
+    sql(for_project(project).path, "ALTER TABLE raw_shop.orders ALTER COLUMN customer_id TYPE INTEGER")
     second = dag.test()
     states = _states(second)
     result = _xcom(second, "schema_drift")
@@ -82,7 +83,7 @@ def test_breaking_drift_skips_only_downstream_models_until_accepted(
     for model in result["skipped_models"]:
         assert states[f"dbt.{model}.run"] == "skipped", (model, states)
     assert sql(
-        project.warehouse_path,
+        for_project(project).path,
         "SELECT data_type FROM information_schema.columns WHERE table_schema = "
         "'raw_shop' AND table_name = 'orders' AND column_name = 'customer_id'",
     ) == [("INTEGER",)]
@@ -127,7 +128,7 @@ def test_dbt_only_schedule_is_gated_by_drift_too(
     for source in ("shop", "crm"):
         run_sync(project, source)
     check(project, ["shop", "crm"])  # baselines, as the sync DAG's first run stores them
-    sql(project.warehouse_path, "ALTER TABLE raw_shop.orders ALTER COLUMN customer_id TYPE INTEGER")
+    sql(for_project(project).path, "ALTER TABLE raw_shop.orders ALTER COLUMN customer_id TYPE INTEGER")
 
     run = dag.test()
     states = _states(run)

@@ -29,25 +29,23 @@ def test_breaking_event_names_skipped_models_and_accept_command(built_shop: Path
     project = load_project(built_shop)
     skipped = load_manifest_models(project, ["shop"])
     assert skipped == ["daily_revenue", "dim_customers", "fct_orders", "stg_customers", "stg_orders"]
-    event = drift_event(project, _report(), "shop_daily", ["shop"], skipped)
-    assert event["event"] == "schema_drift_detected"
-    assert event["severity"] == "error"
-    assert "dango drift accept shop" in event["error"]
-    assert event["metadata"]["skipped_models"] == skipped
-    assert "raw_shop.orders.customer_id type_changed (BIGINT -> INTEGER)" in event["details"]
+    event = drift_event(_report(), "shop_daily", ["shop"], skipped)
+    assert event.type == "schema_drift_detected"
+    assert event.level.label == "error"
+    assert "dango drift accept shop" in event.error
+    assert event.details["skipped_models"] == skipped
+    assert "raw_shop.orders.customer_id type_changed (BIGINT -> INTEGER)" in event.details["details"]
 
 
 def test_additive_event_is_info_and_first_sight_is_silent(built_shop: Path) -> None:
-    from airflow_provider_dango.config import load_project
     from airflow_provider_dango.drift import DriftReport, drift_event
 
-    project = load_project(built_shop)
     report = _report()
     report.changes = report.changes[1:]
     report.blocked_sources = []
-    event = drift_event(project, report, "shop_daily", ["shop"], [])
-    assert event["severity"] == "info" and event["error"] is None
-    assert drift_event(project, DriftReport(run_id="r2", baselined=["raw_shop.orders"]), None, ["shop"], []) is None
+    event = drift_event(report, "shop_daily", ["shop"], [])
+    assert event.level.label == "info" and event.error is None
+    assert drift_event(DriftReport(run_id="r2", baselined=["raw_shop.orders"]), None, ["shop"], []) is None
 
 
 @pytest.mark.parametrize(
@@ -82,7 +80,7 @@ def test_breaking_event_reaches_a_webhook(built_shop: Path, monkeypatch: pytest.
         )
         monkeypatch.setenv("DANGO_ALERTS_OUTBOX", str(built_shop / "outbox.sqlite"))
         project = load_project(built_shop)
-        event = drift_event(project, _report(), "shop_daily", ["shop"], ["stg_orders"])
+        event = drift_event(_report(), "shop_daily", ["shop"], ["stg_orders"])
         result = emit(project, event)
         assert result is not None and result.delivered == ["ops"]
         received = [r.json for r in receiver.on("/ops")]

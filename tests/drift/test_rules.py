@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from airflow_provider_dango.warehouse import for_project
 from tests.drift.conftest import sql
 
 
@@ -65,7 +66,7 @@ def test_each_rule_on_real_tables(bare_project: Path) -> None:
     from airflow_provider_dango.drift import check
 
     project = _project(bare_project)
-    sql(project.warehouse_path, *SETUP)
+    sql(for_project(project).path, *SETUP)
     first = check(project)
     assert first.changes == []
     assert first.baselined == [
@@ -78,7 +79,7 @@ def test_each_rule_on_real_tables(bare_project: Path) -> None:
         "raw_b.other",
     ]
 
-    sql(project.warehouse_path, *CHANGE)
+    sql(for_project(project).path, *CHANGE)
     report = check(project)
     assert report.baselined == []
     assert _changes(report) == {
@@ -116,14 +117,14 @@ def test_table_dropped_and_broken_view_give_results_not_crashes(bare_project: Pa
 
     project = _project(bare_project)
     sql(
-        project.warehouse_path,
+        for_project(project).path,
         "CREATE SCHEMA raw_v",
         "CREATE TABLE raw_v.base (x INTEGER)",
         "CREATE VIEW raw_v.on_base AS SELECT x FROM raw_v.base",
     )
     assert check(project, ["v"]).baselined == ["raw_v.base", "raw_v.on_base"]
     # The table goes away under its view: the check reads metadata only, never the tables, so it cannot crash.
-    sql(project.warehouse_path, "DROP TABLE raw_v.base")
+    sql(for_project(project).path, "DROP TABLE raw_v.base")
     report = check(project, ["v"])
     assert ("raw_v.base", None, "table_removed", "breaking", None, None, None) in _changes(report)
     assert report.blocked_sources == ["v"]
@@ -133,13 +134,13 @@ def test_cli_json_exact_format_exit_codes_and_accept(bare_project: Path, capsys:
     from airflow_provider_dango.cli import main
 
     project = _project(bare_project)
-    sql(project.warehouse_path, "CREATE SCHEMA raw_x", "CREATE TABLE raw_x.t (a INTEGER, b VARCHAR)")
+    sql(for_project(project).path, "CREATE SCHEMA raw_x", "CREATE TABLE raw_x.t (a INTEGER, b VARCHAR)")
     args = ["--project-dir", str(bare_project)]
 
     assert main(["drift", "check", "--json", *args]) == 0
     assert json.loads(capsys.readouterr().out) == {"baselined": ["raw_x.t"], "changes": [], "blocked_sources": []}
 
-    sql(project.warehouse_path, "ALTER TABLE raw_x.t DROP COLUMN b", "ALTER TABLE raw_x.t ADD COLUMN c INTEGER")
+    sql(for_project(project).path, "ALTER TABLE raw_x.t DROP COLUMN b", "ALTER TABLE raw_x.t ADD COLUMN c INTEGER")
     assert main(["drift", "check", "--source", "x", "--json", *args]) == 1
     out = capsys.readouterr().out
     assert json.loads(out) == {

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_dango.config import CRON_PRESETS, load_project
+from airflow_provider_dango.warehouse import for_project
 from tests.conftest import EXAMPLE
 
 
@@ -48,7 +49,7 @@ def test_example_project_is_valid() -> None:
     daily = next(s for s in project.schedules if s.name == "shop_daily")
     assert daily.cron == "0 6 * * *"
     assert daily.timezone == "Europe/Berlin"
-    assert project.warehouse_path == EXAMPLE / "data" / "warehouse.duckdb"
+    assert for_project(project).path == EXAMPLE / "data" / "warehouse.duckdb"
 
 
 def test_dango_defaults_and_presets(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from airflow_provider_dango.warehouse import for_project
 from tests.conftest import REPO
 
 
@@ -28,7 +29,7 @@ def test_demo_sync_dag_end_to_end(shop_project: Path, airflow_db: Path) -> None:
         os.environ.pop("DANGO_PROJECT_DIR", None)
     assert str(dag_run.state) == "success"
 
-    con = duckdb.connect(str(project.warehouse_path))
+    con = duckdb.connect(str(for_project(project).path))
     try:
         loads = dict(
             con.execute(

@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from airflow_provider_dango.warehouse import for_project
 from tests.conftest import REPO
 
 
@@ -78,7 +79,7 @@ def test_parallel_syncs_and_dbt_share_one_duckdb_file(two_source_project: Path) 
     for p in procs:
         p.join(timeout=60)
     assert all(status == "ok" for status, _ in results.values()), results
-    warehouse = load_project(root).warehouse_path
+    warehouse = for_project(load_project(root)).path
     con = duckdb.connect(str(warehouse), read_only=True)
     assert con.execute("SELECT count(*) FROM raw_shop_eu.customers").fetchone()[0] == 300
     assert con.execute("SELECT count(*) FROM staging.stg_customers").fetchone()[0] == 500

@@ -113,11 +113,11 @@ def test_dbt_test_and_cli_agree(mini) -> None:
     except DbtCommandError:
         from dbt.cli.main import dbtRunner
 
-        from airflow_provider_dango.dbt import dbt_env, patched_env
+        from airflow_provider_dango.dbt import dbt_env, patched_env, profiles_folder
 
         with patched_env(dbt_env(project)):
             dbt_results = dbtRunner().invoke(
-                ["test", "--project-dir", str(project.dbt_project_dir), "--profiles-dir", str(project.dbt_profiles_dir)]
+                ["test", "--project-dir", str(project.dbt_project_dir), "--profiles-dir", str(profiles_folder(project))]
             ).result
     failed = set()
     for r in dbt_results:

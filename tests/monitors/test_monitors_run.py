@@ -9,7 +9,7 @@ import pytest
 from airflow_provider_dango.cli import main
 from airflow_provider_dango.config import load_project
 from airflow_provider_dango.monitors.core import run_monitors
-from airflow_provider_dango.warehouse import connect
+from airflow_provider_dango.warehouse import connect, for_project
 from tests.monitors.conftest import AS_OF, write_monitors, write_table
 
 MONITORS = """
@@ -62,10 +62,10 @@ def test_rerunning_a_logical_date_replaces_history_rows(mini):
     write_monitors(mini, MONITORS)
     project = load_project(mini)
     run_monitors(project, as_of=AS_OF, run_id="first")
-    with connect(project.warehouse_path, read_only=True) as con:
+    with connect(for_project(project).path, read_only=True) as con:
         before = con.execute("SELECT count(*) FROM dango.dango_metric_history").fetchone()[0]
     results = run_monitors(project, as_of=AS_OF, run_id="second")
-    with connect(project.warehouse_path, read_only=True) as con:
+    with connect(for_project(project).path, read_only=True) as con:
         after = con.execute("SELECT count(*) FROM dango.dango_metric_history").fetchone()[0]
         dup = con.execute(
             "SELECT count(*) FROM (SELECT monitor, bucket_start, dimension, dimension_value FROM "
@@ -123,7 +123,7 @@ def test_zero_baseline_and_drop_to_zero(mini):
     for back in range(1, 60):
         day = dt.datetime(2026, 11, 20) - dt.timedelta(days=back)
         rows += [(i, "x", 0.0, day) for i in range(10)]  # the day under test has no rows at all
-    write_table(project.warehouse_path, "raw_mini", "zeros", rows,
+    write_table(for_project(project).path, "raw_mini", "zeros", rows,
                 "id INTEGER, currency VARCHAR, amount DOUBLE, created_at TIMESTAMP")
     write_monitors(mini, """
 monitors:
@@ -152,7 +152,7 @@ def test_time_zone_aware_column_is_bucketed_in_utc(mini):
     # 00:30 Berlin on the 21st is 23:30 UTC on the 20th: it belongs to the bucket under test.
     rows = [(1, "EUR", 1.0, dt.datetime(2026, 11, 21, 0, 30, tzinfo=berlin)),
             (2, "EUR", 1.0, dt.datetime(2026, 11, 20, 0, 30, tzinfo=berlin))]
-    write_table(project.warehouse_path, "raw_mini", "tz", rows,
+    write_table(for_project(project).path, "raw_mini", "tz", rows,
                 "id INTEGER, currency VARCHAR, amount DOUBLE, created_at TIMESTAMPTZ")
     write_monitors(mini, """
 monitors:
@@ -190,7 +190,7 @@ metrics:
     runs = [("2026-11-10 06:00:00", 100.0), ("2026-11-13 06:00:00", 200.0), ("2026-11-16 06:00:00", 110.0),
             ("2026-11-17 06:00:00", 115.0)]
     for as_of, value in runs:
-        write_table(project.warehouse_path, "raw_mini", "counter", [(value,)], "v DOUBLE")
+        write_table(for_project(project).path, "raw_mini", "counter", [(value,)], "v DOUBLE")
         results = by_name(run_monitors(project, as_of=as_of))
     assert results["prior"].baseline == 110.0 and results["prior"].status == "normal"  # +4.5%
     # Nearest to 7 days before the 17th (the 10th): 100 -> +15%.
@@ -213,7 +213,7 @@ def test_slow_rise_is_trending_with_a_forecast_not_flagged(mini):
         for _ in range(int(100 + 0.3 * (70 - back) + rng.gauss(0, 1))):
             i += 1
             rows.append((i, day + dt.timedelta(hours=rng.randint(0, 23))))
-    write_table(project.warehouse_path, "raw_mini", "rising", rows, "id INTEGER, created_at TIMESTAMP")
+    write_table(for_project(project).path, "raw_mini", "rising", rows, "id INTEGER, created_at TIMESTAMP")
     write_monitors(mini, """
 monitors:
   - name: rising_rows
@@ -242,7 +242,7 @@ monitors:
     project = load_project(mini)
     result = run_monitors(project, as_of=AS_OF)[0]
     assert result.status == "normal"
-    with connect(project.warehouse_path, read_only=True) as con:
+    with connect(for_project(project).path, read_only=True) as con:
         values = con.execute(
             "SELECT dimension, list(DISTINCT dimension_value ORDER BY dimension_value) FROM dango.dango_metric_history "
             "WHERE monitor = 'capped' AND dimension <> '__total__' GROUP BY 1 ORDER BY 1"

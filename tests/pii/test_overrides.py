@@ -6,7 +6,7 @@ from pathlib import Path
 
 from airflow_provider_dango.config import load_project
 from airflow_provider_dango.config.pii_overrides import load_pii_overrides
-from airflow_provider_dango.pii import emit_governance_event, scan
+from airflow_provider_dango.pii import scan
 from tests.pii.conftest import fresh_copy
 
 GOOD_AND_BAD = """\
@@ -56,7 +56,7 @@ def test_loader_handles_invalid_yaml(tmp_path: Path) -> None:
     assert problems and str(problems[0]).startswith(".dango/pii-overrides.yml:")
 
 
-def test_scan_honours_overrides_and_events_only_for_new(synced_shop: Path, tmp_path: Path, caplog) -> None:
+def test_scan_honours_overrides_and_events_only_for_new(synced_shop: Path, tmp_path: Path) -> None:
     root = fresh_copy(synced_shop, tmp_path / "shop")
     (root / ".dango" / "pii-overrides.yml").write_text(GOOD_AND_BAD, encoding="utf-8")
     project = load_project(root)
@@ -68,9 +68,10 @@ def test_scan_honours_overrides_and_events_only_for_new(synced_shop: Path, tmp_p
     assert len(result.problems) == 3  # bad status; missing column + unknown key
     new = {(f.column, f.entity) for f in result.new_findings}
     assert new == {("first_name", "PERSON"), ("last_name", "PERSON")}
-    with caplog.at_level("WARNING"):
-        assert emit_governance_event(project, result, "shop_daily") is True
-    assert "last_name" in caplog.text and "PERSON" in caplog.text
+    result.schedule = "shop_daily"
+    events = result.events()
+    assert [e.type for e in events] == ["pii_detected"]
+    assert "last_name" in events[0].to_json() and "PERSON" in events[0].to_json()
     second = scan(project, tables=["customers"])
     assert second.new_findings == []
-    assert emit_governance_event(project, second, "shop_daily") is False
+    assert second.events() == []

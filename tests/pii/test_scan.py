@@ -10,6 +10,7 @@ import duckdb
 from airflow_provider_dango.cli import main
 from airflow_provider_dango.config import load_project
 from airflow_provider_dango.pii import read_run, scan
+from airflow_provider_dango.warehouse import for_project
 from tests.pii.conftest import fresh_copy
 
 JSON_KEYS = ["table", "column", "entity", "prevalence", "confidence", "sample_size", "example", "new"]
@@ -59,14 +60,14 @@ def test_no_raw_value_in_findings_or_logs(synced_shop: Path, tmp_path: Path) -> 
     root = fresh_copy(synced_shop, tmp_path / "shop")
     project = load_project(root)
     result = scan(project, full=True)
-    with duckdb.connect(str(project.warehouse_path)) as con:
+    with duckdb.connect(str(for_project(project).path)) as con:
         emails = [r[0] for r in con.execute("SELECT email FROM raw_shop.customers").fetchall()]
         phones = [r[0] for r in con.execute("SELECT phone FROM raw_shop.customers").fetchall()]
         stored = " ".join(
             str(v) for row in con.execute("SELECT * FROM dango.dango_pii_findings").fetchall() for v in row
         )
     dbt_log = (project.dbt_project_dir / "logs" / "dbt.log").read_text(encoding="utf-8", errors="replace")
-    summary = json.dumps(result.summary())
+    summary = json.dumps(result.as_dict())
     for raw in emails + phones:
         assert raw not in stored
         assert raw not in dbt_log
@@ -86,7 +87,7 @@ def test_scope_options_and_full_scan(synced_shop: Path, tmp_path: Path) -> None:
 def test_bad_input_is_skipped_with_a_reason(synced_shop: Path, tmp_path: Path) -> None:
     root = fresh_copy(synced_shop, tmp_path / "shop")
     project = load_project(root)
-    with duckdb.connect(str(project.warehouse_path)) as con:
+    with duckdb.connect(str(for_project(project).path)) as con:
         con.execute("CREATE SCHEMA odd")
         con.execute("CREATE TABLE odd.empty_t (email VARCHAR)")
         con.execute("CREATE TABLE odd.numbers (n INTEGER, d DATE, b BLOB)")

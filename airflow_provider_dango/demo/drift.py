@@ -1,0 +1,102 @@
+"""The drift story of `dango demo`: breaking drift caught and dbt blocked, accepted, built again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.models.xcom import XComModel
+from airflow.utils.session import create_session
+
+from airflow_provider_dango.commands.drift import print_report
+from airflow_provider_dango.demo.runner import run_dag, task_states
+from airflow_provider_dango.drift import accept, check, read_report
+from airflow_provider_dango.operators.drift import DRIFT_TASK_ID, _model_name
+from airflow_provider_dango.warehouse import for_project, quote_ident
+
+DEMO_TABLE = ("raw_shop", "orders", "customer_id")
+DEMO_ORIGINAL_TYPE = "BIGINT"
+DEMO_NARROW_TYPE = "INTEGER"
+
+
+def _drift_result(dag_run: Any) -> dict[str, Any] | None:
+    with create_session() as session:
+        row = (
+            session.query(XComModel)
+            .filter(XComModel.dag_id == dag_run.dag_id, XComModel.run_id == dag_run.run_id)
+            .filter(XComModel.task_id == DRIFT_TASK_ID, XComModel.key == "return_value")
+            .one_or_none()
+        )
+        return XComModel.deserialize_value(row) if row is not None else None
+
+
+def _column_type(project: Any) -> str | None:
+    schema, table_name, column = DEMO_TABLE
+    rows = for_project(project).rows(
+        "SELECT data_type FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ? AND column_name = ?",
+        [schema, table_name, column],
+    )
+    return rows[0][0] if rows else None
+
+
+def _set_type(project: Any, data_type: str) -> None:
+    schema, table_name, column = DEMO_TABLE
+    for_project(project).execute(
+        f"ALTER TABLE {quote_ident(schema)}.{quote_ident(table_name)} "
+        f"ALTER COLUMN {quote_ident(column)} TYPE {data_type}"
+    )
+
+
+def story(project: Any, dag: Any, dag_run: Any, out: Any) -> None:
+    """Breaking drift caught and dbt blocked on a second run, accepted, built on a third; the warehouse is left
+    as it was (the column widened back, which is additive), so `make demo` can run again."""
+    if "shop" not in project.sources or _column_type(project) is None:
+        return
+    out.rule("Schema drift")
+    first = _drift_result(dag_run)
+    if first and first["baselined"]:
+        out.print(f"First run: baselines stored silently for {', '.join(first['baselined'])}")
+    if _column_type(project) != DEMO_ORIGINAL_TYPE:  # a previous demo stopped half-way: put things back first
+        _set_type(project, DEMO_ORIGINAL_TYPE)
+        accept(project, ["shop"])
+
+    schema, table_name, column = DEMO_TABLE
+    out.print(
+        f"Someone narrows {schema}.{table_name}.{column} from {DEMO_ORIGINAL_TYPE} to {DEMO_NARROW_TYPE} "
+        "(ALTER TABLE); the next sync still loads into it. Running the DAG again..."
+    )
+    _set_type(project, DEMO_NARROW_TYPE)
+    second = run_dag(dag, "second DAG run: drift check, then dbt...")
+    result = _drift_result(second) or {}
+    if result.get("run_id"):
+        print_report(read_report(project, result["run_id"]), out)
+    states = task_states(second)
+    skipped = _models(states, "skipped")
+    built = _models(states, "success")
+    out.print(f"dbt blocked downstream of shop: {len(skipped)} model(s) skipped ({', '.join(skipped)})")
+    if built:
+        out.print(f"dbt built (not downstream of a broken source): {', '.join(built)}")
+
+    tables = accept(project, ["shop"])
+    out.print(f"$ dango drift accept shop  -> accepted {', '.join(tables)}; running the DAG again...")
+    third = run_dag(dag, "third DAG run after accept...")
+    states = task_states(third)
+    runs = {k: v for k, v in states.items() if k.startswith("dbt.") and k.endswith(".run")}
+    ok = sum(v == "success" for v in runs.values())
+    out.print(f"After accept: dbt built {ok}/{len(runs)} models, DAG run {third.state}")
+
+    _set_type(project, DEMO_ORIGINAL_TYPE)
+    widened = check(project, ["shop"])
+    kinds = ", ".join(f"{c.table}.{c.column} {c.old_type} -> {c.new_type} ({c.severity})" for c in widened.changes)
+    out.print(f"Widening it back is additive, so the baseline simply advances: {kinds or 'no change'}")
+
+
+def _models(states: dict[str, str], state: str) -> list[str]:
+    """Models whose dbt run task ended in `state`."""
+    return sorted(
+        {
+            name
+            for task_id, value in states.items()
+            if value == state and not task_id.endswith("test") and (name := _model_name(task_id, "dbt"))
+        }
+    )

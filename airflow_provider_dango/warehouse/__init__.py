@@ -1,0 +1,237 @@
+"""The one module that talks to the warehouse (core: no Airflow import).
+
+    wh = for_project(project)                   # the dbt target's warehouse, cached on the project
+    wh.rows("SELECT ... WHERE run_id = ?", [run_id])   # -> list of tuples; `?` placeholders on every backend
+    wh.table_exists("dango", "dango_pii_findings")
+    wh.ensure_table("load_stats")               # DDL from the registry in `tables.py`
+    with wh.connect() as con: con.execute(sql, params).fetchall()   # under the DuckDB lock
+    wh.run_operation("dango_monitors.pii_scan", {"run_id": ...})    # a dbt macro against the same target
+
+Backend-specific SQL and drivers live in one module per backend (`duckdb.py`, `postgres.py`). Every identifier goes
+through `quote_ident`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from airflow_provider_dango.warehouse import duckdb as duckdb_backend
+from airflow_provider_dango.warehouse import postgres as postgres_backend
+from airflow_provider_dango.warehouse.duckdb import DEFAULT_LOCK_TIMEOUT_S, WarehouseBusyError
+from airflow_provider_dango.warehouse.tables import AUDIT_TABLES, META_SCHEMA, TABLES, TableSpec
+from airflow_provider_dango.warehouse.target import (
+    WAREHOUSE_ENV,
+    WarehouseConfigError,
+    WarehouseTarget,
+    mismatch,
+    resolve_target,
+)
+
+__all__ = [
+    "AUDIT_TABLES",
+    "META_SCHEMA",
+    "TABLES",
+    "WAREHOUSE_ENV",
+    "TableSpec",
+    "Warehouse",
+    "WarehouseBusyError",
+    "WarehouseConfigError",
+    "WarehouseTarget",
+    "connect",
+    "for_project",
+    "mismatch",
+    "quote_ident",
+    "resolve_target",
+    "warehouse_lock",
+]
+
+BACKENDS: dict[str, ModuleType] = {"duckdb": duckdb_backend, "postgres": postgres_backend}
+
+
+def quote_ident(name: str) -> str:
+    """Quote an SQL identifier (double quotes doubled), so odd or reserved names cannot break or inject SQL."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def qualified(table: str, schema: str = META_SCHEMA) -> str:
+    """`"schema"."table"`, quoted."""
+    return f"{quote_ident(schema)}.{quote_ident(table)}"
+
+
+@dataclass
+class Warehouse:
+    """The project's warehouse: the dbt target's credentials, a backend module, and the project for dbt runs."""
+
+    target: WarehouseTarget
+    project: Any = None
+
+    @property
+    def backend(self) -> ModuleType:
+        return BACKENDS[self.target.type]
+
+    @property
+    def kind(self) -> str:
+        return self.target.type
+
+    @property
+    def is_duckdb(self) -> bool:
+        return self.target.is_duckdb
+
+    @property
+    def path(self) -> Path | None:
+        """The DuckDB file (None on a server warehouse)."""
+        return self.target.path
+
+    @property
+    def serialise_writers(self) -> bool:
+        """True when tasks must take turns (DuckDB's single writer): the DAGs then use one Airflow pool."""
+        return bool(self.backend.SERIALISE_WRITERS)
+
+    @property
+    def anchor(self) -> Path:
+        """The file dango's local side-files are named after (audit spool, alert outbox): the DuckDB file, or a
+        name under the project's `platform.data_dir` for a server warehouse."""
+        if self.path is not None:
+            return self.path
+        c = self.target.credentials
+        data_dir = self.project.path(self.project.settings.platform.data_dir) if self.project else Path(".")
+        return data_dir / f"{c.get('host')}-{c.get('port')}-{c.get('dbname') or c.get('database')}.postgres"
+
+    @classmethod
+    def from_duckdb_file(cls, path: Path) -> Warehouse:
+        """A warehouse known only by its DuckDB file (tools and tests that have no project)."""
+        return cls(WarehouseTarget("duckdb", "", "", None, path=Path(path)))
+
+    def type_sql(self, logical: str) -> str:
+        return self.backend.TYPES[logical]
+
+    def exists(self) -> bool:
+        """False only for a DuckDB file that was never written (nothing to read yet)."""
+        return self.path.exists() if self.path is not None else True
+
+    @contextmanager
+    def lock(self, timeout_s: float = DEFAULT_LOCK_TIMEOUT_S) -> Iterator[None]:
+        """The single-writer lock (DuckDB); a no-op on PostgreSQL."""
+        if self.path is None:
+            yield
+            return
+        with duckdb_backend.file_lock(self.path, timeout_s):
+            yield
+
+    @contextmanager
+    def connect(self, read_only: bool = False, timeout_s: float = DEFAULT_LOCK_TIMEOUT_S) -> Iterator[Any]:
+        """A connection with `execute(sql, params)` / `executemany`, held under the lock for the duration."""
+        with self.lock(timeout_s):
+            if self.path is not None:
+                with duckdb_backend.open_connection(self.path, read_only) as con:
+                    yield con
+            else:
+                with postgres_backend.open_connection(self.target.credentials, read_only) as con:
+                    yield con
+
+    def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        """All rows of one read-only query (empty when a DuckDB warehouse was never written)."""
+        if not self.exists():
+            return []
+        with self.connect(read_only=True) as con:
+            return list(con.execute(sql, list(params) if params is not None else None).fetchall())
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        with self.connect() as con:
+            con.execute(sql, list(params) if params is not None else None)
+
+    def table_exists(self, schema: str, table: str, con: Any = None) -> bool:
+        sql = "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?"
+        if con is not None:
+            return bool(con.execute(sql, [schema, table]).fetchone()[0])
+        if not self.exists():
+            return False
+        return bool(self.rows(sql, [schema, table])[0][0])
+
+    def ddl(self, table: str) -> str:
+        """CREATE TABLE IF NOT EXISTS for one of dango's Python-owned tables (see `tables.TABLES`)."""
+        spec = TABLES[table]
+        if spec.owner != "python":
+            raise ValueError(f"{table} is created by the dango_monitors dbt package, not by Python")
+        cols = [f"{quote_ident(c)} {self.type_sql(t)}" for c, t in spec.columns]
+        if spec.key:
+            cols.append(f"PRIMARY KEY ({', '.join(quote_ident(k) for k in spec.key)})")
+        return f"CREATE TABLE IF NOT EXISTS {qualified(table)} ({', '.join(cols)})"
+
+    def ensure_table(self, table: str, con: Any) -> None:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(META_SCHEMA)}")
+        con.execute(self.ddl(table))
+
+    def dlt_destination(self) -> Any:
+        """The dlt destination writing to this same warehouse."""
+        if self.path is not None:
+            return duckdb_backend.dlt_destination(self.path)
+        return postgres_backend.dlt_destination(self.target.credentials)
+
+    def run_dbt(self, args: list[str]) -> Any:
+        """A dbt command against this warehouse's target (in-process), under the lock."""
+        from airflow_provider_dango.warehouse.dbt_run import run_dbt
+
+        return run_dbt(self.project, args)
+
+    def run_operation(
+        self, macro: str, args: dict[str, Any] | None = None, *, quiet: bool = True, target_path: str | None = None
+    ) -> Any:
+        """`dbt run-operation <macro> --args <json>` against this warehouse's target."""
+        argv = [*(["--quiet"] if quiet else []), "run-operation", macro]
+        if args:
+            argv += ["--args", json.dumps(args)]
+        if target_path:
+            argv += ["--target-path", target_path]
+        return self.run_dbt(argv)
+
+
+def for_project(project: Any) -> Warehouse:
+    """The project's warehouse, resolved once per loaded project from its dbt target (see `target.py`).
+
+    With `airflow.warehouse_conn_id`, the Airflow adapter (`hooks.warehouse`) must have bound the connection's profile
+    first; without it this fails in one line rather than guess another database.
+    """
+    cached = getattr(project, "_warehouse", None)
+    if cached is not None:
+        return cached
+    conn_id = project.settings.airflow.warehouse_conn_id
+    profile_data = getattr(project, "_warehouse_profile", None)
+    if conn_id and profile_data is None:
+        raise WarehouseConfigError(
+            f".dango/project.yml: airflow.warehouse_conn_id is {conn_id!r}: the warehouse comes from that Airflow "
+            "connection, which only an Airflow adapter can read (operators, `dango` commands with Airflow installed)"
+        )
+    warehouse = Warehouse(resolve_target(project, profile_data), project)
+    project._warehouse = warehouse
+    return warehouse
+
+
+def bind_profile(project: Any, profile_data: dict[str, Any]) -> Warehouse:
+    """Use `profile_data` (a dbt target, e.g. from an Airflow connection) as this project's warehouse."""
+    project._warehouse_profile = dict(profile_data)
+    project._warehouse = None
+    return for_project(project)
+
+
+# --- path-level helpers, for code that only knows a DuckDB file (tests, the audit spool) ------------------------------
+
+
+@contextmanager
+def warehouse_lock(path: Path, timeout_s: float = DEFAULT_LOCK_TIMEOUT_S) -> Iterator[None]:
+    """The DuckDB single-writer lock on a file."""
+    with duckdb_backend.file_lock(Path(path), timeout_s):
+        yield
+
+
+@contextmanager
+def connect(path: Path, read_only: bool = False) -> Iterator[Any]:
+    """A DuckDB connection to a file, under its lock."""
+    with warehouse_lock(Path(path)), duckdb_backend.open_connection(Path(path), read_only) as con:
+        yield con

@@ -1,0 +1,134 @@
+"""The PostgreSQL backend: a psycopg2 connection from the dbt postgres target's credentials.
+
+Product SQL is written with `?` placeholders (DuckDB's style); `Connection.execute` turns them into psycopg2's `%s`.
+PostgreSQL serialises writers itself, so there is no file lock and no Airflow pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from typing import Any
+
+NAME = "postgres"
+PARAMSTYLE = "format"
+TYPES = {
+    "text": "text",
+    "bigint": "bigint",
+    "integer": "integer",
+    "double": "double precision",
+    "timestamptz": "timestamptz",
+    "text[]": "text[]",
+}
+SERIALISE_WRITERS = False
+
+
+def to_format_style(sql: str) -> str:
+    """`?` placeholders outside quotes -> `%s`, and literal `%` doubled (psycopg2's format style)."""
+    out: list[str] = []
+    quote: str | None = None
+    for ch in sql:
+        if quote:
+            if ch == quote:
+                quote = None
+            out.append("%%" if ch == "%" else ch)
+        elif ch in ("'", '"'):
+            quote = ch
+            out.append(ch)
+        elif ch == "?":
+            out.append("%s")
+        elif ch == "%":
+            out.append("%%")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+class Cursor:
+    """psycopg2's cursor, answering like DuckDB's: a statement without a result set (INSERT, DELETE, DDL) fetches
+    one row holding the number of rows it touched."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    @property
+    def description(self) -> Any:
+        return self.raw.description
+
+    def fetchone(self) -> Any:
+        return self.raw.fetchone() if self.raw.description is not None else (self.raw.rowcount,)
+
+    def fetchall(self) -> list[Any]:
+        return self.raw.fetchall() if self.raw.description is not None else [(self.raw.rowcount,)]
+
+
+class Connection:
+    """The small surface dango uses on both backends: `execute(sql, params)` -> cursor, `executemany`, `close`."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> Cursor:
+        cur = self.raw.cursor()
+        if params:
+            cur.execute(to_format_style(sql), tuple(params))
+        else:  # no parameters: psycopg2 sends the text as is (a literal `%` stays single)
+            cur.execute(sql)
+        return Cursor(cur)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
+        cur = self.raw.cursor()
+        cur.executemany(to_format_style(sql), [tuple(r) for r in rows])
+        return cur
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def connect_kwargs(credentials: dict[str, Any]) -> dict[str, Any]:
+    """psycopg2 keyword arguments from a dbt postgres target (`dbname` or `database`, `pass` or `password`)."""
+    kwargs = {
+        "host": credentials.get("host"),
+        "port": int(credentials.get("port") or 5432),
+        "user": credentials.get("user"),
+        "password": credentials.get("password", credentials.get("pass")),
+        "dbname": credentials.get("dbname") or credentials.get("database"),
+        "connect_timeout": int(credentials.get("connect_timeout") or 10),
+    }
+    if credentials.get("sslmode"):
+        kwargs["sslmode"] = credentials["sslmode"]
+    return {k: v for k, v in kwargs.items() if v is not None}
+
+
+@contextmanager
+def open_connection(credentials: dict[str, Any], read_only: bool = False) -> Iterator[Connection]:
+    import psycopg2
+
+    raw = psycopg2.connect(**connect_kwargs(credentials))
+    raw.autocommit = True  # explicit BEGIN / COMMIT where a transaction is wanted, as on DuckDB
+    if read_only:
+        raw.cursor().execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    con = Connection(raw)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def file_lock(*_: Any, **__: Any) -> Any:
+    return nullcontext()
+
+
+def dlt_destination(credentials: dict[str, Any]) -> Any:
+    import dlt
+
+    k = connect_kwargs(credentials)
+    return dlt.destinations.postgres(
+        credentials={
+            "database": k.get("dbname"),
+            "username": k.get("user"),
+            "password": k.get("password"),
+            "host": k.get("host"),
+            "port": k.get("port"),
+        }
+    )

@@ -1,0 +1,87 @@
+"""The PostgreSQL backend of the warehouse layer, against a real server: the dbt postgres target's credentials (read by
+dbt's own profile loading, secrets from env_var), `?` parameters, quoting, table_exists, the registry's DDL, and the
+audit store writing through it. The full PostgreSQL port of every pillar is a later issue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+PROFILE = """pg_project:
+  target: ci
+  outputs:
+    ci:
+      type: postgres
+      host: "{{ env_var('DANGO_PG_HOST') }}"
+      port: "{{ env_var('DANGO_PG_PORT') | as_number }}"
+      user: "{{ env_var('DANGO_PG_USER') }}"
+      password: "{{ env_var('DANGO_PG_PASSWORD') }}"
+      dbname: "{{ env_var('DANGO_PG_DBNAME') }}"
+      schema: analytics
+      threads: 1
+"""
+
+
+@pytest.fixture
+def pg_project(tmp_path: Path, postgres_db, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for key, value in postgres_db.env().items():
+        monkeypatch.setenv(key, value)
+    root = tmp_path / "pg"
+    (root / ".dango").mkdir(parents=True)
+    (root / "dbt").mkdir()
+    (root / ".dango" / "project.yml").write_text("project:\n  name: pg\n")
+    (root / "dbt" / "dbt_project.yml").write_text("name: pg_project\nversion: '1'\nconfig-version: 2\n")
+    (root / "dbt" / "profiles.yml").write_text(PROFILE)
+    return root
+
+
+def test_postgres_target_reaches_the_server(pg_project: Path, postgres_db) -> None:
+    from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.warehouse import META_SCHEMA, for_project, qualified, quote_ident
+
+    project = load_project(pg_project)
+    wh = for_project(project)
+    assert wh.kind == "postgres" and wh.path is None and not wh.serialise_writers
+    assert wh.target.credentials["password"] == postgres_db.password  # rendered from env_var by dbt
+    assert postgres_db.password not in wh.target.describe()
+
+    assert not wh.table_exists(META_SCHEMA, "load_stats")
+    with wh.connect() as con:
+        wh.ensure_table("load_stats", con)
+        con.execute(
+            f"INSERT INTO {qualified('load_stats')} (run_id, source, table_name, rows_loaded, load_ids) "
+            "VALUES (?, ?, ?, ?, ?)",
+            ["r1", "shop", "orders", 42, ["1.2", "1.3"]],
+        )
+        odd = 'we"ird ta?ble'
+        con.execute(f"CREATE TABLE {quote_ident(odd)} (v text)")
+        con.execute(f"INSERT INTO {quote_ident(odd)} VALUES (?)", ["50% off? yes"])
+    assert wh.table_exists(META_SCHEMA, "load_stats")
+    assert wh.rows(f"SELECT rows_loaded, load_ids FROM {qualified('load_stats')} WHERE run_id = ?", ["r1"]) == [
+        (42, ["1.2", "1.3"])
+    ]
+    assert wh.rows(f"SELECT v FROM {quote_ident(odd)} WHERE v LIKE '50%'") == [("50% off? yes",)]
+    types = dict(
+        wh.rows(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+            [META_SCHEMA, "load_stats"],
+        )
+    )
+    assert types["loaded_at"] == "timestamp with time zone" and types["duration_seconds"] == "double precision"
+
+
+def test_audit_rows_land_in_postgres(pg_project: Path) -> None:
+    from airflow_provider_dango.audit import flush, record_check_result
+    from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.warehouse import for_project, qualified
+
+    project = load_project(pg_project)
+    assert record_check_result(project, "run-1", "drift", "raw_shop", "pass", "info", {"changes": 0}, flush_now=False)
+    assert record_check_result(project, "run-1", "drift", "raw_shop", "warn", "warn", {"changes": 1}, flush_now=False)
+    result = flush(project, wait_s=5)
+    assert result.error is None and result.delivered == 2 and result.pending == 0
+    rows = for_project(project).rows(
+        f"SELECT status, severity FROM {qualified('dango_audit_check_results')} WHERE run_id = ?", ["run-1"]
+    )
+    assert rows == [("warn", "warn")]  # one row per key: the later verdict replaced the first
