@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from airflow_provider_dango.config import DangoProject, Schedule
 from airflow_provider_dango.dbt import dbt_env, dbt_profile, load_manifest_cached, parse_dbt_command
+from airflow_provider_dango.hooks.warehouse import hold_for_dbt_task, release_after_dbt_task
 
 
 class ManifestMissingError(FileNotFoundError):
@@ -63,9 +65,12 @@ def _group(project: DangoProject, select: list[str], exclude: list[str], test_be
 
     require_manifest(project)
     # Audit trail: Cosmos calls this (by import path, resolved at run time) with its temporary dbt folder after dbt
-    # ran and before it raises on failures, so every node result, failed tests included, lands in the audit tables.
-    op_args.setdefault("callback", "airflow_provider_dango.audit.dbt_results.record_cosmos_run_results")
+    # ran and before it raises on failures, so every node result, failed tests included, lands in the audit tables;
+    # it then releases the warehouse lock that pre_execute took (hooks/warehouse.py: dbt holds DuckDB open).
+    op_args.setdefault("callback", "airflow_provider_dango.hooks.warehouse.after_cosmos_dbt")
     op_args.setdefault("callback_args", {"project_dir": str(project.root)})
+    op_args.setdefault("pre_execute", functools.partial(hold_for_dbt_task, project_dir=str(project.root)))
+    op_args.setdefault("post_execute", release_after_dbt_task)
     render = RenderConfig(
         load_method=LoadMode.DBT_MANIFEST,
         select=select,

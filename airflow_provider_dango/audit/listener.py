@@ -38,50 +38,13 @@ def _dag_run_event(dag_run: Any, msg: str | None) -> None:
             record_task_run(project, task)
         record_dag_run(project, row)
         if row["state"] in ("success", "failed"):
-            if _warehouse_tasks_active(project, dag_run):
-                log.info("dango audit: warehouse tasks are running; audit events stay spooled for the next flush")
-                return
+            # Every process that opens a DuckDB warehouse holds its lock while the file is open (dbt tasks
+            # included), so the flush only has to find the lock free: if it is taken, the events stay spooled.
             result = flush(project)
             if result.pending:
                 log.info("dango audit: %d event(s) stay spooled (warehouse busy or unavailable)", result.pending)
     except Exception as exc:
         log.warning("dango audit: DAG run event not recorded: %s", exc)
-
-
-def _warehouse_tasks_active(project: Any, ending: Any) -> bool:
-    """True when a task of the warehouse pool is queued or running in another DAG run that is still running.
-
-    dbt tasks (Cosmos) open DuckDB without the file lock, relying on the one-slot pool; the scheduler's flush is
-    outside that pool, so it waits for a moment when no warehouse task runs rather than racing one for the file.
-    Read on a separate session, so the scheduler's own transaction is left alone.
-    """
-    try:
-        from airflow import settings
-        from airflow.models.dagrun import DagRun
-        from airflow.models.taskinstance import TaskInstance
-        from sqlalchemy import func, select
-        from sqlalchemy.orm import Session
-
-        if settings.engine is None:
-            return False
-        with Session(bind=settings.engine) as session:
-            active = session.scalar(
-                select(func.count())
-                .select_from(TaskInstance)
-                .join(DagRun, (DagRun.dag_id == TaskInstance.dag_id) & (DagRun.run_id == TaskInstance.run_id))
-                .where(
-                    TaskInstance.pool == project.settings.airflow.pool,
-                    TaskInstance.state.in_(["queued", "running"]),
-                    # Only runs still going: a task left `running` by a killed process in a finished run (or the
-                    # run ending now, whose final state this session cannot see yet) must not block every flush.
-                    DagRun.state == "running",
-                    ~((DagRun.dag_id == ending.dag_id) & (DagRun.run_id == ending.run_id)),
-                )
-            )
-        return bool(active)
-    except Exception as exc:
-        log.debug("dango audit: pool occupancy unknown (%s); flushing anyway", exc)
-        return False
 
 
 @hookimpl

@@ -65,3 +65,39 @@ def load_project_with_warehouse(project_dir: str) -> Any:
     if project.settings.airflow.warehouse_conn_id:
         DangoWarehouseHook(project).get_warehouse()
     return project
+
+
+# --- dbt tasks hold the DuckDB lock for their whole run ---
+# Cosmos runs dbt in the task's process and dbt-duckdb keeps the file open, so a dbt task takes the same lock as every
+# other warehouse task before dbt starts (pre_execute) and gives it back once dbt is done (the Cosmos callback, which
+# runs on failures too, and post_execute); the process ending releases it in any case. With this, a pool of more than
+# one slot costs waiting, never a lock error.
+_dbt_task_locks: dict[str, Any] = {}
+
+
+def hold_for_dbt_task(context: Any = None, *, project_dir: str) -> None:
+    """`pre_execute` of Cosmos dbt tasks: wait for and hold the warehouse (DuckDB only; a no-op on a server)."""
+    from airflow_provider_dango.warehouse import duckdb as duckdb_backend
+
+    warehouse = DangoWarehouseHook(load_project(project_dir)).get_warehouse()
+    if warehouse.path is None or str(warehouse.path) in _dbt_task_locks:
+        return
+    _dbt_task_locks[str(warehouse.path)] = duckdb_backend.acquire(warehouse.path)
+
+
+def release_after_dbt_task(*_args: Any, **_kwargs: Any) -> None:
+    """Give back what `hold_for_dbt_task` took (closing dbt's DuckDB handle first); safe to call twice."""
+    from airflow_provider_dango.warehouse import duckdb as duckdb_backend
+
+    while _dbt_task_locks:
+        duckdb_backend.release(_dbt_task_locks.popitem()[1])
+
+
+def after_cosmos_dbt(tmp_project_dir: str, context: Any = None, **kwargs: Any) -> None:
+    """The Cosmos callback of dango's dbt tasks: record the node results for the audit trail, then release."""
+    from airflow_provider_dango.audit.dbt_results import record_cosmos_run_results
+
+    try:
+        record_cosmos_run_results(tmp_project_dir, context, **kwargs)
+    finally:
+        release_after_dbt_task()

@@ -1,6 +1,8 @@
 """The demo's sync DAG under a real Airflow (scheduler, dag-processor, triggerer, api-server, LocalExecutor), the
 way a team deploys it: nothing created by hand, not even the pool. The run must succeed, its audit rows land in the
-warehouse, and the success alert reach a webhook receiver on 127.0.0.1 (DAG callbacks run in the dag-processor)."""
+warehouse, and the success alert reach a webhook receiver on 127.0.0.1 (DAG callbacks run in the dag-processor).
+Then the pool is widened to 4 slots, so tasks that open the DuckDB file run side by side: the second run must succeed
+too, with no lock error, because every one of them (dbt included) waits for the warehouse lock."""
 
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ def _project(tmp_path: Path) -> Path:
     schedules_path = project / ".dango" / "schedules.yml"
     schedules = yaml.safe_load(schedules_path.read_text())
     schedules["schedules"][0]["notify_on"] = ["failure", "success"]
+    # Only the runs the test triggers: no run of the latest missed interval when the DAG is unpaused.
+    schedules["schedules"][0]["catchup"] = "none"
     schedules["notifications"]["webhooks"] = [{"name": "ops", "url": "${DANGO_TEST_WEBHOOK}", "format": "generic"}]
     schedules_path.write_text(yaml.safe_dump(schedules, sort_keys=False))
     return project
@@ -48,9 +52,19 @@ def test_demo_sync_dag_under_a_real_scheduler(tmp_path: Path) -> None:
             tasks = airflow.task_states(DAG_ID, run_id)
             assert state == "success", f"{tasks}\n{airflow.log_tail('scheduler')}"
             assert set(tasks.values()) == {"success"}
+            # The provider made the pool when the scheduler started: one slot, DuckDB's one writer.
+            assert airflow.query("select slots from slot_pool where pool = 'dango_warehouse'") == [(1,)]
             deadline = time.monotonic() + 60
             while not receiver.on("/hook") and time.monotonic() < deadline:
                 time.sleep(0.5)
+
+            airflow.cli("pools", "set", "dango_warehouse", "4", "four slots: the lock must serialise")
+            wide_run = airflow.trigger(DAG_ID)
+            wide_state = airflow.wait_for_run(DAG_ID, wide_run, timeout=900)
+            wide_tasks = airflow.task_states(DAG_ID, wide_run)
+            assert wide_state == "success", f"{wide_tasks}\n{airflow.log_tail('scheduler')}"
+            logs = "\n".join(p.read_text(errors="replace") for p in (airflow.home / "logs").rglob("*.log"))
+            assert "Could not set lock" not in logs and "Conflicting lock" not in logs
 
     events = [r.json for r in receiver.on("/hook")]
     completed = [e for e in events if e["event"] == "sync_completed"]
