@@ -281,6 +281,11 @@ def build_model(
         edges.extend([p, child] for p in parents if p in known)
 
     node_of_relation = {n["relation"]: n["unique_id"] for n in nodes if n["relation"]}
+    monitors = _monitors(state, monitors_config or [], node_of_relation)
+    by_id = {n["unique_id"]: n for n in nodes}
+    for m in monitors:
+        if m["node"] and m["status"] in ("flagged", "error"):
+            by_id[m["node"]]["failing"].append(f"monitor {m['name']} {m['status']}")
     return {
         "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "project": project_name,
@@ -292,7 +297,7 @@ def build_model(
         },
         "nodes": nodes,
         "lineage": {"edges": edges},
-        "monitors": _monitors(state, monitors_config or [], node_of_relation),
+        "monitors": monitors,
         "drift": [_clean(d) for d in state.drift],
         "pii": [
             _clean({**f, "overrides": overrides_by_col.get(f"{f['table_name']}.{f['column_name']}", [])})

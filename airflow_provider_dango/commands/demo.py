@@ -26,6 +26,7 @@ DEMO_SECTION_MODULES = [
     "airflow_provider_dango.commands.monitors",
     "airflow_provider_dango.commands.alerts",
     "airflow_provider_dango.commands.audit",
+    "airflow_provider_dango.commands.catalog",  # last: the static catalog of everything above
 ]
 
 
