@@ -308,7 +308,10 @@
     var Y = function (v) { return H - P / 2 - (v - y0) / (y1 - y0) * (H - P); };
     var svg = s("svg", { width: W, height: H, "class": "chart", role: "img" });
     svg.appendChild(s("title", null, m.name + ": metric history with baseline band"));
-    if (band.length) {
+    if (band.length === 1) {
+      svg.appendChild(s("rect", { x: X(band[0][0]) - 8, y: Y(band[0][2]), width: 16, height: Math.max(2, Y(band[0][1]) - Y(band[0][2])), "class": "band" },
+        s("title", null, "baseline band " + fmt(band[0][1]) + " … " + fmt(band[0][2]))));
+    } else if (band.length) {
       var top = band.map(function (b) { return X(b[0]) + "," + Y(b[2]); });
       var bottom = band.slice().reverse().map(function (b) { return X(b[0]) + "," + Y(b[1]); });
       svg.appendChild(s("polygon", { points: top.concat(bottom).join(" "), "class": "band" }));
@@ -390,7 +393,7 @@
 
   /* ---- routing ---- */
   function parseRoute() {
-    var raw = (location.hash || "").replace(/^#/, "") || "/" + (CFG.page || "catalog");
+    var raw = (location.hash || "").replace(/^#/, "") || CFG.route || "/" + (CFG.page || "catalog");
     var parts = raw.split("?"), path = parts[0].split("/").filter(Boolean).map(decodeURIComponent), params = {};
     (parts[1] || "").split("&").forEach(function (kv) { if (kv) { var p = kv.split("="); params[decodeURIComponent(p[0])] = decodeURIComponent(p[1] || ""); } });
     if (path[0] === "node") { params.id = path[1]; params.tab = path[2]; params.depth = path[3]; }
