@@ -111,7 +111,7 @@ def run_step(
     masked = set(masked_columns(manifest))
     if manifest:
         with open_rows(project) as rows:
-            masked |= PiiColumns.read(rows).propagated(manifest)
+            masked |= {f"{table}.{column}" for table, column in PiiColumns.read(rows).propagated(manifest)}
     args: dict[str, Any] = {"run_id": run_id, "masked": sorted(masked)}
     if scope is not None:
         if not scope:

@@ -137,14 +137,13 @@ def build_model(
         **manifest.get("exposures", {}),
     }
     cat_nodes = {**(dbt_catalog or {}).get("nodes", {}), **(dbt_catalog or {}).get("sources", {})}
-    overrides_by_col: dict[str, list[dict[str, Any]]] = {}
+    overrides_by_col: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for o in overrides or []:
         entry = {"status": o.status, "set_by": o.set_by, "reason": o.reason, "updated_at": _iso(o.updated_at)}
-        overrides_by_col.setdefault(f"{o.table_name}.{o.column}", []).append(_clean(entry))
-        overrides_by_col.setdefault(f"{o.table}.{o.column}", [])
-    findings_by_col: dict[str, list[dict[str, Any]]] = {}
+        overrides_by_col.setdefault((o.table_name, o.column), []).append(_clean(entry))
+    findings_by_col: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for f in state.pii.findings:
-        findings_by_col.setdefault(f"{f['table_name']}.{f['column_name']}", []).append(f)
+        findings_by_col.setdefault((f["table_name"], f["column_name"]), []).append(f)
     inherited = state.pii.propagated(manifest) - state.pii.columns() if manifest else set()
     drift_by_table: dict[str, list[dict[str, Any]]] = {}
     for d in state.drift:
@@ -182,13 +181,13 @@ def build_model(
         cat_cols = (cat_nodes.get(uid) or {}).get("columns", {})
         col_names = list((n.get("columns") or {}).keys())
         col_names += [c for c in sorted(cat_cols, key=lambda c: cat_cols[c].get("index", 0)) if c not in col_names]
-        profiled = [key.rpartition(".")[2] for key in state.profiles if relation and key.rpartition(".")[0] == relation]
+        profiled = [column for table, column in state.profiles if relation and table == relation]
         col_names += [c for c in profiled if c not in col_names]
         tests = tests_by_node.get(uid, [])
         columns = []
         for cname in col_names:
             meta_col = (n.get("columns") or {}).get(cname, {})
-            key = f"{relation}.{cname}"
+            key = (relation or "", cname)
             profile, history = _profile(state.profiles.get(key, []))
             pii = [
                 _clean(
@@ -300,7 +299,7 @@ def build_model(
         "monitors": monitors,
         "drift": [_clean(d) for d in state.drift],
         "pii": [
-            _clean({**f, "overrides": overrides_by_col.get(f"{f['table_name']}.{f['column_name']}", [])})
+            _clean({**f, "overrides": overrides_by_col.get((f["table_name"], f["column_name"]), [])})
             for f in state.pii.findings
         ],
         "runs": {k: [_clean(r) for r in v] for k, v in state.runs.items()},

@@ -86,11 +86,11 @@ class PiiColumns:
         )
         return cls(found)
 
-    def columns(self) -> set[str]:
-        """`schema.table.column` with a finding nobody marked not_pii."""
-        return {f"{f['table_name']}.{f['column_name']}" for f in self.findings if f["status"] != "suppressed"}
+    def columns(self) -> set[tuple[str, str]]:
+        """(`schema.table`, column) with a finding nobody marked not_pii."""
+        return {(f["table_name"], f["column_name"]) for f in self.findings if f["status"] != "suppressed"}
 
-    def propagated(self, manifest: dict[str, Any]) -> set[str]:
+    def propagated(self, manifest: dict[str, Any]) -> set[tuple[str, str]]:
         """PII columns plus same-named columns of every model downstream of a table that has one: a model that
         selects `email` from a PII table is treated as holding the same values."""
         from airflow_provider_dango.profile import relation_of
@@ -101,8 +101,7 @@ class PiiColumns:
         }
         children = manifest.get("child_map", {})
         nodes = manifest.get("nodes", {})
-        for col in list(out):
-            label, _, name = col.rpartition(".")
+        for label, name in list(out):
             start = by_relation.get(label)
             stack, seen = [start] if start else [], set()
             while stack:
@@ -113,12 +112,12 @@ class PiiColumns:
                     stack.append(child)
                     node = nodes[child]
                     if node.get("resource_type") in ("model", "snapshot"):
-                        out.add(f"{relation_of(node)}.{name}")
+                        out.add((relation_of(node), name))
         return out
 
 
-def read_profiles(rows: Rows) -> dict[str, list[dict[str, Any]]]:
-    """`schema.table.column` -> profile rows, newest first, at most PROFILE_HISTORY runs."""
+def read_profiles(rows: Rows) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """(`schema.table`, column) -> profile rows, newest first, at most PROFILE_HISTORY runs."""
     found = rows(
         "SELECT * FROM (SELECT p.*, dense_rank() OVER (PARTITION BY table_name ORDER BY profiled_at DESC, run_id) "
         "AS rk FROM {dango}.dango_column_profiles p) x WHERE rk <= ? ORDER BY table_name, ordinal, profiled_at DESC",
@@ -128,7 +127,7 @@ def read_profiles(rows: Rows) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for r in found:
         r.pop("rk", None)
-        out.setdefault(f"{r['table_name']}.{r['column_name']}", []).append(r)
+        out.setdefault((r["table_name"], r["column_name"]), []).append(r)
     return out
 
 
@@ -214,7 +213,7 @@ class WarehouseState:
 
     present: bool = False
     tables: set[str] = field(default_factory=set)
-    profiles: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    profiles: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     pii: PiiColumns = field(default_factory=PiiColumns)
     drift: list[dict[str, Any]] = field(default_factory=list)
     verdicts: list[dict[str, Any]] = field(default_factory=list)
