@@ -42,6 +42,7 @@ PIPELINE_STEP_MODULES = [
     "airflow_provider_dango.operators.drift",  # schema drift: between sync and dbt
     "airflow_provider_dango.operators.pii",  # PII scan: after dbt
     "airflow_provider_dango.operators.monitors",  # metric monitors: after dbt
+    "airflow_provider_dango.operators.profile",  # column profiles: after dbt and the PII scan
 ]
 # Module whose `dag_callbacks(project, schedule) -> dict` gives DAG-level kwargs (callbacks) for alerts.
 CALLBACKS_MODULE = "airflow_provider_dango.notifications"

@@ -54,7 +54,10 @@ def relation_of(node: dict[str, Any]) -> str:
 
 
 def scope_relations(
-    manifest: dict[str, Any], sources: list[str] | None = None, model_ids: list[str] | None = None
+    manifest: dict[str, Any],
+    sources: list[str] | None = None,
+    model_ids: list[str] | None = None,
+    downstream: bool = True,
 ) -> list[str]:
     """Relations built or loaded by a run: the synced sources' tables and the models downstream of them (the models
     a sync DAG just built); every model, seed and snapshot when neither is given."""
@@ -73,7 +76,7 @@ def scope_relations(
         ids = list(model_ids or [])
         if sources:
             chosen += [s for s in manifest.get("sources", {}).values() if s.get("source_name") in sources]
-            ids += models_downstream_of_sources(manifest, sources)
+            ids += models_downstream_of_sources(manifest, sources) if downstream else []
         chosen += [
             nodes[i] for i in ids if i in nodes and (nodes[i].get("config") or {}).get("materialized") != "ephemeral"
         ]
@@ -95,6 +98,102 @@ def masked_columns(manifest: dict[str, Any] | None) -> list[str]:
     return sorted(out)
 
 
+RUN_ID_TOKEN = "__dango_profile_run_id__"
+STATEMENTS_CACHE = "target/dango_profile/statements.json"
+MARKER = "-- dango profile statement --"
+
+
+def _masked_by_table(project: DangoProject, rows: Any, manifest: dict[str, Any] | None) -> set[tuple[str, str]]:
+    """(table, column) pairs whose values must stay in the warehouse: PII findings (and the same-named columns
+    downstream), `pii` overrides, `meta: {pii: true}`."""
+    from airflow_provider_dango.catalog.warehouse_reads import PiiColumns
+
+    pii = PiiColumns.read(rows)
+    out = pii.propagated(manifest) if manifest else pii.columns()
+    out |= {tuple(c.rsplit(".", 1)) for c in masked_columns(manifest)}  # type: ignore[misc]
+    for r in rows(
+        "SELECT table_name, column_name FROM {dango}.dango_pii_overrides WHERE status = 'pii'",
+        needs=("dango_pii_overrides",),
+    ):
+        out.add((r["table_name"], r["column_name"]))
+    return out
+
+
+def _columns(con: Any, scope: list[str] | None) -> dict[str, list[list[str]]]:
+    """`schema.table` -> [[column, data_type], ...] of the tables to profile (dlt's `_dlt_*` columns left out)."""
+    from airflow_provider_dango.warehouse import META_SCHEMA
+
+    found: dict[str, list[list[str]]] = {}
+    listed = con.execute(
+        "SELECT c.table_schema, c.table_name, c.column_name, c.data_type, t.table_type "
+        "FROM information_schema.columns c "
+        "JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
+        "WHERE c.table_schema NOT IN (?, 'information_schema', 'pg_catalog') ORDER BY 1, 2, c.ordinal_position",
+        [META_SCHEMA],
+    ).fetchall()
+    for schema, table, column, data_type, kind in listed:
+        label = f"{schema}.{table}"
+        if scope is not None:
+            if label not in scope:
+                continue
+        elif table.startswith("_dlt_") or kind != "BASE TABLE":
+            continue
+        if not column.startswith("_dlt_"):
+            found.setdefault(label, []).append([column, data_type])
+    return found
+
+
+def compile_statements(
+    project: DangoProject, tables: dict[str, list[list[str]]], masked: set[tuple[str, str]]
+) -> list[str] | None:
+    """The SQL `profile_run` would run for these tables, compiled by dbt once per version of the macros and of the
+    tables' columns, then cached: on DuckDB the step then runs without paying dbt's start-up. The run id is
+    RUN_ID_TOKEN. None when the package is not installed where dbt puts it."""
+    import contextlib
+    import hashlib
+    import io
+
+    from airflow_provider_dango.dbt import DbtCommandError, run_dbt
+
+    package = project.dbt_project_dir / "dbt_packages" / "dango_monitors"
+    if not (package / "macros").is_dir():
+        return None
+    plan = [[label, cols, sorted(c for t, c in masked if t == label)] for label, cols in sorted(tables.items())]
+    digest = hashlib.sha256(json.dumps(plan).encode())
+    for path in [*sorted((package / "macros").rglob("*.sql")), project.dbt_project_dir / "dbt_project.yml"]:
+        digest.update(path.read_bytes() if path.exists() else b"")
+    key = digest.hexdigest()
+    cache = project.dbt_project_dir / STATEMENTS_CACHE
+    try:
+        cached = json.loads(cache.read_text(encoding="utf-8"))
+        if cached.get("key") == key:
+            return list(cached["statements"])
+    except (OSError, ValueError, AttributeError):
+        pass
+    inline = (
+        f"{{% set plan = fromjson({json.dumps(json.dumps(plan))}) %}}"
+        f"{{% for s in dango_monitors.profile_ddl() %}}{{{{ s }}}}\n{MARKER}\n{{% endfor %}}"
+        "{% for label, cols, hidden in plan %}{% set parts = label.split('.', 1) %}"
+        f"{{% for s in dango_monitors.profile_table_statements('{RUN_ID_TOKEN}', parts[0], parts[1], cols, hidden) %}}"
+        f"{{{{ s }}}}\n{MARKER}\n{{% endfor %}}{{% endfor %}}"
+    )
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            result = run_dbt(
+                project, ["compile", "--quiet", "--inline", inline, "--target-path", "target/dango_profile"]
+            )
+        code = result.result.results[0].node.compiled_code
+    except (DbtCommandError, AttributeError, IndexError) as exc:
+        log.info("dango profile: compiling the statements failed (%s); running the macro through dbt", exc)
+        return None
+    statements = [part.strip() for part in code.split(MARKER) if part.strip()]
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_name(f"{cache.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp.write_text(json.dumps({"key": key, "statements": statements}), encoding="utf-8")
+    tmp.replace(cache)
+    return statements
+
+
 def run_step(
     project: DangoProject,
     scope: list[str] | None = None,
@@ -102,27 +201,49 @@ def run_step(
     schedule: str | None = None,
     quiet: bool = True,
 ) -> ProfileResult:
-    """Profile `scope` (relations `schema.table`; None = every user table) under `run_id`; returns what was done."""
-    from airflow_provider_dango.catalog.warehouse_reads import PiiColumns, open_rows
+    """Profile `scope` (relations `schema.table`; None = every user table) under `run_id`; returns what was done.
+
+    DuckDB: the macro's compiled statements (cached) run in one transaction without starting dbt. Elsewhere:
+    `dbt run-operation dango_monitors.profile_run`."""
+    from airflow_provider_dango.catalog.warehouse_reads import open_rows
     from airflow_provider_dango.dbt import load_manifest, run_dbt
+    from airflow_provider_dango.drift import _duckdb_profile
+    from airflow_provider_dango.warehouse import connect
 
     run_id = run_id or f"profile_{uuid.uuid4().hex[:12]}"
+    if scope is not None and not scope:
+        return ProfileResult(run_id)
     manifest = load_manifest(project) if project.manifest_path.exists() else None
-    masked = set(masked_columns(manifest))
-    if manifest:
-        with open_rows(project) as rows:
-            masked |= {f"{table}.{column}" for table, column in PiiColumns.read(rows).propagated(manifest)}
-    args: dict[str, Any] = {"run_id": run_id, "masked": sorted(masked)}
-    if scope is not None:
-        if not scope:
-            return ProfileResult(run_id)
-        args["relations"] = scope
     started = time.monotonic()
-    run_dbt(project, [*(["--quiet"] if quiet else []), "run-operation", PROFILE_MACRO, "--args", json.dumps(args)])
+    with open_rows(project) as rows:
+        masked = _masked_by_table(project, rows, manifest)
+    statements = None
+    if _duckdb_profile(project) and project.warehouse_path.exists():
+        with connect(project.warehouse_path, read_only=True) as con:
+            tables = _columns(con, scope)
+        statements = compile_statements(project, tables, masked) if tables else []
+    if statements is not None:
+        literal = "'" + run_id.replace("'", "''") + "'"
+        with connect(project.warehouse_path) as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for statement in statements:
+                    con.execute(statement.replace(f"'{RUN_ID_TOKEN}'", literal))
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+    else:
+        args: dict[str, Any] = {"run_id": run_id, "masked": sorted(f"{t}.{c}" for t, c in masked)}
+        if scope is not None:
+            args["relations"] = scope
+        run_dbt(project, [*(["--quiet"] if quiet else []), "run-operation", PROFILE_MACRO, "--args", json.dumps(args)])
     result = ProfileResult(run_id, seconds=time.monotonic() - started)
     with open_rows(project) as rows:
         found = rows(
-            f"SELECT table_name, count(*) AS n FROM {{dango}}.{PROFILES_TABLE} WHERE run_id = ? GROUP BY 1", [run_id]
+            f"SELECT table_name, count(*) AS n FROM {{dango}}.{PROFILES_TABLE} WHERE run_id = ? GROUP BY 1",
+            [run_id],
+            needs=(PROFILES_TABLE,),
         )
     result.relations = sorted(r["table_name"] for r in found)
     result.columns = sum(int(r["n"]) for r in found)

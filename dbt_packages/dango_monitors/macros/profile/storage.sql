@@ -5,14 +5,20 @@
     {{ return(dango_monitors.dango_relation('dango_column_profiles')) }}
 {%- endmacro %}
 
-{% macro profile_create_table() -%}
-    {% do run_query("create schema if not exists " ~ dango_monitors.quote_ident(dango_monitors.dango_schema())) %}
-    {% do run_query("create table if not exists " ~ dango_monitors.profile_relation() ~ " (
+{% macro profile_ddl() -%}
+    {{ return([
+        "create schema if not exists " ~ dango_monitors.quote_ident(dango_monitors.dango_schema()),
+        "create table if not exists " ~ dango_monitors.profile_relation() ~ " (
         run_id varchar, profiled_at timestamp, table_name varchar, column_name varchar, ordinal integer,
         data_type varchar, kind varchar, row_count bigint, null_count bigint, null_share double precision,
         distinct_count bigint, distinct_approx boolean, min_value varchar, max_value varchar, mean_value varchar,
         p25 varchar, p50 varchar, p75 varchar, min_length bigint, max_length bigint, mean_length double precision,
-        top_values varchar, masked boolean)") %}
+        top_values varchar, masked boolean)",
+    ]) }}
+{%- endmacro %}
+
+{% macro profile_create_table() -%}
+    {% for statement in dango_monitors.profile_ddl() %}{% do run_query(statement) %}{% endfor %}
 {%- endmacro %}
 
 {#- number | date | string | boolean | other, from an information_schema data type (DuckDB or PostgreSQL spelling). -#}
