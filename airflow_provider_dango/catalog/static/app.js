@@ -408,6 +408,7 @@
     var page = { catalog: pageCatalog, node: pageNode, monitors: pageMonitors, governance: pageGovernance, runs: pageRuns }[route.page] || pageCatalog;
     page(root, route.params);
     document.getElementById("generated").textContent = "generated " + (MODEL.generated_at || "") + (MODEL.project ? " · project " + MODEL.project : "");
+    if (window.dangoReadyMs == null) window.dangoReadyMs = performance.now();
     document.body.setAttribute("data-ready", "1");
   }
   function reload() {
