@@ -188,12 +188,15 @@ def first_render(index: Path, runs: int) -> list[float]:
 
 
 def search_latencies(index_html_dir: Path, queries: list[str]) -> list[float]:
+    import logging
+
     from airflow.api_fastapi.core_api.security import get_user
     from fastapi.testclient import TestClient
 
     import airflow_provider_dango.ui.app as ui
     from airflow_provider_dango.catalog.search import SearchIndex
 
+    logging.disable(logging.INFO)  # the test client logs every request
     model = json.loads((index_html_dir / "catalog.json").read_text(encoding="utf-8"))
     index = SearchIndex(model)
     ui.project = lambda: None

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow_provider_dango.catalog.model import build_model, load_json
+from airflow_provider_dango.catalog.pack import pack
 from airflow_provider_dango.catalog.page import render_page
 from airflow_provider_dango.catalog.warehouse_reads import WarehouseState, load_state
 
@@ -57,7 +58,7 @@ def write_static(model: dict[str, Any], out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     (out / "catalog.json").write_text(json.dumps(model, default=str, separators=(",", ":")), encoding="utf-8")
     index = out / "index.html"
-    index.write_text(render_page({"mode": "static"}, model), encoding="utf-8")
+    index.write_text(render_page({"mode": "static"}, pack(model)), encoding="utf-8")
     return index
 
 

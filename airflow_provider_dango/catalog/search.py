@@ -3,71 +3,107 @@
 Ranking (higher first): exact node name, node name prefix, node name substring, exact column name, column name
 substring, node description, column description, tags / meta. Nodes with failing checks keep their rank and are
 marked `failing`. The static page ranks with the same rules in JavaScript (`static/app.js`, `searchLocal`).
+
+Each field's texts are joined into one lower-cased string, so matching is one C-speed scan per field (a 2,000-model x
+30-column project answers in a few milliseconds) instead of a Python loop over 100,000 strings.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
-from dataclasses import dataclass
+import re
 from typing import Any
 
 LIMIT = 50
+SEP = "\x00"
+# field -> (exact, prefix, substring) scores
+SCORES = {
+    "name": (100, 80, 60),
+    "column": (50, 40, 40),
+    "description": (30, 30, 30),
+    "column_description": (20, 20, 20),
+    "tags": (10, 10, 10),
+}
 
 
-@dataclass(frozen=True)
-class _Entry:
-    node: int
-    column: str | None
-    field: str
-    text: str
+class _Field:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.starts: list[int] = []
+        self.owners: list[tuple[int, str | None]] = []
+        self.size = 0
+        self.text = ""
+        self.node_end: list[int] = []  # per entry: where the next node's entries start
+
+    def add(self, node: int, column: str | None, text: str) -> None:
+        text = text.lower().replace(SEP, " ")
+        self.starts.append(self.size)
+        self.owners.append((node, column))
+        self.parts.append(text)
+        self.size += len(text) + 1
+
+    def freeze(self) -> None:
+        self.text = SEP.join(self.parts) + SEP
+        self.parts = []
+        self.node_end = [0] * len(self.owners)
+        end = len(self.text)
+        for k in range(len(self.owners) - 1, -1, -1):
+            if k + 1 < len(self.owners) and self.owners[k + 1][0] != self.owners[k][0]:
+                end = self.starts[k + 1]
+            self.node_end[k] = end
 
 
 class SearchIndex:
-    """Lower-cased search texts of one catalog model, built once; `search` is a linear scan (60k columns in ~20 ms)."""
+    """The search texts of one catalog model, built once per model."""
 
     def __init__(self, model: dict[str, Any]) -> None:
         self.nodes = model["nodes"]
-        self.entries: list[_Entry] = []
+        self.fields = {name: _Field() for name in SCORES}
         for i, n in enumerate(self.nodes):
-            self.entries.append(_Entry(i, None, "name", (n["name"] or "").lower()))
+            self.fields["name"].add(i, None, n["name"] or "")
             if n.get("description"):
-                self.entries.append(_Entry(i, None, "description", n["description"].lower()))
+                self.fields["description"].add(i, None, n["description"])
             extra = " ".join(n.get("tags") or []) + " " + (json.dumps(n["meta"]) if n.get("meta") else "")
             if extra.strip():
-                self.entries.append(_Entry(i, None, "tags", extra.lower()))
+                self.fields["tags"].add(i, None, extra)
             for c in n["columns"]:
-                self.entries.append(_Entry(i, c["name"], "column", c["name"].lower()))
+                self.fields["column"].add(i, c["name"], c["name"])
                 if c.get("description"):
-                    self.entries.append(_Entry(i, c["name"], "column_description", c["description"].lower()))
+                    self.fields["column_description"].add(i, c["name"], c["description"])
                 if c.get("tags") or c.get("meta"):
-                    text = " ".join(c.get("tags") or []) + " " + json.dumps(c.get("meta") or {})
-                    self.entries.append(_Entry(i, c["name"], "tags", text.lower()))
-
-    @staticmethod
-    def score(entry: _Entry, q: str) -> int:
-        t = entry.text
-        if entry.field == "name":
-            return 100 if t == q else 80 if t.startswith(q) else 60 if q in t else 0
-        if entry.field == "column":
-            return 50 if t == q else 40 if q in t else 0
-        if entry.field == "description":
-            return 30 if q in t else 0
-        if entry.field == "column_description":
-            return 20 if q in t else 0
-        return 10 if q in t else 0
+                    self.fields["tags"].add(
+                        i, c["name"], " ".join(c.get("tags") or []) + " " + json.dumps(c.get("meta") or {})
+                    )
+        for f in self.fields.values():
+            f.freeze()
 
     def search(self, query: str, limit: int = LIMIT) -> list[dict[str, Any]]:
-        q = query.strip().lower()
+        q = query.strip().lower().replace(SEP, " ")
         if not q:
             return []
-        best: dict[int, tuple[int, _Entry]] = {}
-        for e in self.entries:
-            s = self.score(e, q)
-            if s and (e.node not in best or s > best[e.node][0]):
-                best[e.node] = (s, e)
+        best: dict[int, tuple[int, str, str | None]] = {}
+        pattern = re.compile(re.escape(q))
+        for name, (exact, prefix, inside) in SCORES.items():
+            f = self.fields[name]
+            if sum(1 for s, _, _ in best.values() if s > exact) >= limit:
+                break  # the top `limit` already outrank anything this field (and the later ones) can score
+            pos = 0
+            while (m := pattern.search(f.text, pos)) is not None:
+                k = bisect.bisect_right(f.starts, m.start()) - 1
+                node, column = f.owners[k]
+                if node in best and best[node][0] >= exact:
+                    pos = f.node_end[k]  # this field cannot improve this node: go to the next node's entries
+                    continue
+                start = f.starts[k]
+                end = (f.starts[k + 1] - 1) if k + 1 < len(f.starts) else len(f.text) - 1
+                score = exact if m.start() == start and m.end() == end else prefix if m.start() == start else inside
+                if node not in best or score > best[node][0]:
+                    best[node] = (score, name, column)
+                pos = f.node_end[k] if score >= exact or score == inside == prefix else m.start() + 1
         ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], self.nodes[kv[0]]["name"]))[:limit]
         out = []
-        for i, (s, e) in ranked:
+        for i, (score, field, column) in ranked:
             n = self.nodes[i]
             out.append(
                 {
@@ -75,9 +111,9 @@ class SearchIndex:
                     "name": n["name"],
                     "resource_type": n["resource_type"],
                     "layer": n["layer"],
-                    "score": s,
-                    "field": e.field,
-                    "column": e.column,
+                    "score": score,
+                    "field": field,
+                    "column": column,
                     "failing": bool(n.get("failing")),
                 }
             )

@@ -96,8 +96,12 @@ class PiiColumns:
         from airflow_provider_dango.profile import relation_of
 
         out = set(self.columns())
+        if not out:
+            return out
         by_relation = {
-            relation_of(n): uid for uid, n in [*manifest.get("nodes", {}).items(), *manifest.get("sources", {}).items()]
+            relation_of(n): uid
+            for uid, n in [*manifest.get("nodes", {}).items(), *manifest.get("sources", {}).items()]
+            if n.get("resource_type") in ("model", "seed", "snapshot", "source") and n.get("schema")
         }
         children = manifest.get("child_map", {})
         nodes = manifest.get("nodes", {})

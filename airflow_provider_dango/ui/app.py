@@ -17,6 +17,7 @@ from fastapi import Body, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from airflow_provider_dango.catalog.lineage import subgraph
+from airflow_provider_dango.catalog.pack import pack
 from airflow_provider_dango.catalog.page import render_page
 from airflow_provider_dango.catalog.search import SearchIndex
 
@@ -122,8 +123,10 @@ def create_app() -> FastAPI:
         return _page("node", f"/node/{node['unique_id']}")
 
     @app.get("/api/catalog")
-    def api_catalog() -> dict[str, Any]:
-        return CACHE.get(project())[0]
+    def api_catalog(packed: bool = False) -> dict[str, Any]:
+        """The catalog model (`catalog.json`'s form); `packed=1` gives the page's compact form."""
+        model = CACHE.get(project())[0]
+        return pack(model) if packed else model
 
     @app.get("/api/search")
     def api_search(q: str = "", limit: int = 50) -> dict[str, Any]:

@@ -49,6 +49,25 @@
   function pct(v) { return v == null ? "" : (Math.round(v * 1000) / 10) + "%"; }
   function badge(text, kind, title) { return h("span", { cls: "badge " + (kind || ""), title: title }, text); }
 
+  /* the page's compact form (catalog/pack.py) back to the dicts of catalog.json */
+  function unpack(model) {
+    if (!model.packed) return model;
+    var fields = model.profile_fields;
+    model.nodes.forEach(function (n) {
+      ["failing", "tests", "tags", "monitors", "dags"].forEach(function (k) { n[k] = n[k] || []; });
+      n.meta = n.meta || {}; n.description = n.description || ""; n.documented = n.documented || 0;
+      n.columns = n.columns.map(function (a) {
+        var p = null;
+        if (a[3]) { p = {}; fields.forEach(function (f, i) { p[f] = a[3][i] == null ? null : a[3][i]; }); p.top_values = p.top_values || []; }
+        var c = { name: a[0], data_type: a[1] || null, description: a[2] || "", profile: p, pii: a[4] || [],
+                  tags: [], meta: {}, drift: [], tests: [], pii_overrides: [], profile_history: [] };
+        var extra = a[5] || {};
+        for (var k in extra) c[k] = extra[k];
+        return c;
+      });
+    });
+    return model;
+  }
   function index() {
     BY_ID = {}; EDGES_UP = {}; EDGES_DOWN = {};
     MODEL.nodes.forEach(function (n) { BY_ID[n.unique_id] = n; });
@@ -412,18 +431,22 @@
     document.body.setAttribute("data-ready", "1");
   }
   function reload() {
-    fetch(CFG.api + "/catalog", { credentials: "same-origin" }).then(function (r) {
+    fetch(CFG.api + "/catalog?packed=1", { credentials: "same-origin" }).then(function (r) {
       if (!r.ok) throw new Error("catalog API answered " + r.status);
       return r.json();
-    }).then(function (d) { MODEL = d; index(); render(); }).catch(function (e) {
+    }).then(function (d) { MODEL = unpack(d); index(); render(); }).catch(function (e) {
       document.getElementById("app").textContent = String(e);
     });
   }
   function start() {
     window.addEventListener("hashchange", render);
     if (CFG.mode === "plugin") { reload(); return; }
-    MODEL = JSON.parse(document.getElementById("dango-data").textContent);
-    index(); render();
+    var bytes = Uint8Array.from(atob(document.getElementById("dango-data").textContent.trim()), function (c) { return c.charCodeAt(0); });
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    new Response(stream).text().then(function (text) {
+      MODEL = unpack(JSON.parse(text));
+      index(); render();
+    }).catch(function (e) { document.getElementById("app").textContent = "could not read the catalog data: " + e; });
   }
   window.dangoSearchLocal = function (q) { return searchLocal(q); };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
