@@ -143,17 +143,12 @@ def _columns(con: Any, scope: list[str] | None) -> dict[str, list[list[str]]]:
     return found
 
 
-def compile_statements(
+def plan_key(
     project: DangoProject, tables: dict[str, list[list[str]]], masked: set[tuple[str, str]]
-) -> list[str] | None:
-    """The SQL `profile_run` would run for these tables, compiled by dbt once per version of the macros and of the
-    tables' columns, then cached: on DuckDB the step then runs without paying dbt's start-up. The run id is
-    RUN_ID_TOKEN. None when the package is not installed where dbt puts it."""
-    import contextlib
+) -> tuple[str, list[Any]] | None:
+    """(cache key, plan): what the compiled statements depend on (the macros, dbt_project.yml, tables and masks).
+    None when the package is not installed where dbt puts it."""
     import hashlib
-    import io
-
-    from airflow_provider_dango.dbt import DbtCommandError, run_dbt
 
     package = project.dbt_project_dir / "dbt_packages" / "dango_monitors"
     if not (package / "macros").is_dir():
@@ -162,14 +157,35 @@ def compile_statements(
     digest = hashlib.sha256(json.dumps(plan).encode())
     for path in [*sorted((package / "macros").rglob("*.sql")), project.dbt_project_dir / "dbt_project.yml"]:
         digest.update(path.read_bytes() if path.exists() else b"")
-    key = digest.hexdigest()
-    cache = project.dbt_project_dir / STATEMENTS_CACHE
+    return digest.hexdigest(), plan
+
+
+def cached_statements(project: DangoProject, key: str) -> list[str] | None:
     try:
-        cached = json.loads(cache.read_text(encoding="utf-8"))
-        if cached.get("key") == key:
-            return list(cached["statements"])
-    except (OSError, ValueError, AttributeError):
-        pass
+        cached = json.loads((project.dbt_project_dir / STATEMENTS_CACHE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return list(cached["statements"]) if isinstance(cached, dict) and cached.get("key") == key else None
+
+
+def compile_statements(
+    project: DangoProject, tables: dict[str, list[list[str]]], masked: set[tuple[str, str]]
+) -> list[str] | None:
+    """The SQL `profile_run` would run for these tables, compiled by dbt once per version of the macros and of the
+    tables' columns, then cached: on DuckDB the step then runs without paying dbt's start-up. The run id is
+    RUN_ID_TOKEN. None when it cannot be compiled (the step then runs the macro through dbt)."""
+    import contextlib
+    import io
+
+    from airflow_provider_dango.dbt import DbtCommandError, run_dbt
+
+    key_plan = plan_key(project, tables, masked)
+    if key_plan is None:
+        return None
+    key, plan = key_plan
+    cached = cached_statements(project, key)
+    if cached is not None:
+        return cached
     inline = (
         f"{{% set plan = fromjson({json.dumps(json.dumps(plan))}) %}}"
         f"{{% for s in dango_monitors.profile_ddl() %}}{{{{ s }}}}\n{MARKER}\n{{% endfor %}}"
@@ -187,11 +203,47 @@ def compile_statements(
         log.info("dango profile: compiling the statements failed (%s); running the macro through dbt", exc)
         return None
     statements = [part.strip() for part in code.split(MARKER) if part.strip()]
+    cache = project.dbt_project_dir / STATEMENTS_CACHE
     cache.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_name(f"{cache.name}.{uuid.uuid4().hex[:8]}.tmp")
     tmp.write_text(json.dumps({"key": key, "statements": statements}), encoding="utf-8")
-    tmp.replace(cache)
+    tmp.replace(cache)  # atomic: parallel tasks never read half a file
     return statements
+
+
+COUNT_SQL = f"SELECT table_name, count(*) AS n FROM {{dango}}.{PROFILES_TABLE} WHERE run_id = ? GROUP BY 1"
+
+
+def _run_compiled(
+    project: DangoProject, scope: list[str] | None, run_id: str, manifest: dict[str, Any] | None
+) -> list[dict[str, Any]] | None:
+    """DuckDB: masks, columns, the cached statements and the counts on one connection; a cache miss (new columns or
+    macros) closes it while dbt compiles, then reopens. None when the statements cannot be compiled."""
+    from airflow_provider_dango.catalog.warehouse_reads import rows_over
+    from airflow_provider_dango.warehouse import connect
+
+    literal = "'" + run_id.replace("'", "''") + "'"
+    for attempt in range(2):
+        with connect(project.warehouse_path) as con:
+            masked = _masked_by_table(project, rows_over(con), manifest)
+            tables = _columns(con, scope)
+            key_plan = plan_key(project, tables, masked)
+            if key_plan is None:
+                return None
+            statements = cached_statements(project, key_plan[0]) if tables else []
+            if statements is not None:
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    for statement in statements:
+                        con.execute(statement.replace(f"'{RUN_ID_TOKEN}'", literal))
+                except Exception:
+                    con.execute("ROLLBACK")
+                    raise
+                con.execute("COMMIT")
+                return rows_over(con)(COUNT_SQL, [run_id], needs=(PROFILES_TABLE,))
+        if attempt == 0 and compile_statements(project, tables, masked) is None:
+            return None
+    return None
 
 
 def run_step(
@@ -208,43 +260,25 @@ def run_step(
     from airflow_provider_dango.catalog.warehouse_reads import open_rows
     from airflow_provider_dango.dbt import load_manifest, run_dbt
     from airflow_provider_dango.drift import _duckdb_profile
-    from airflow_provider_dango.warehouse import connect
 
     run_id = run_id or f"profile_{uuid.uuid4().hex[:12]}"
     if scope is not None and not scope:
         return ProfileResult(run_id)
     manifest = load_manifest(project) if project.manifest_path.exists() else None
     started = time.monotonic()
-    with open_rows(project) as rows:
-        masked = _masked_by_table(project, rows, manifest)
-    statements = None
+    found = None
     if _duckdb_profile(project) and project.warehouse_path.exists():
-        with connect(project.warehouse_path, read_only=True) as con:
-            tables = _columns(con, scope)
-        statements = compile_statements(project, tables, masked) if tables else []
-    if statements is not None:
-        literal = "'" + run_id.replace("'", "''") + "'"
-        with connect(project.warehouse_path) as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                for statement in statements:
-                    con.execute(statement.replace(f"'{RUN_ID_TOKEN}'", literal))
-            except Exception:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
-    else:
+        found = _run_compiled(project, scope, run_id, manifest)
+    if found is None:
+        with open_rows(project) as rows:
+            masked = _masked_by_table(project, rows, manifest)
         args: dict[str, Any] = {"run_id": run_id, "masked": sorted(f"{t}.{c}" for t, c in masked)}
         if scope is not None:
             args["relations"] = scope
         run_dbt(project, [*(["--quiet"] if quiet else []), "run-operation", PROFILE_MACRO, "--args", json.dumps(args)])
+        with open_rows(project) as rows:
+            found = rows(COUNT_SQL, [run_id], needs=(PROFILES_TABLE,))
     result = ProfileResult(run_id, seconds=time.monotonic() - started)
-    with open_rows(project) as rows:
-        found = rows(
-            f"SELECT table_name, count(*) AS n FROM {{dango}}.{PROFILES_TABLE} WHERE run_id = ? GROUP BY 1",
-            [run_id],
-            needs=(PROFILES_TABLE,),
-        )
     result.relations = sorted(r["table_name"] for r in found)
     result.columns = sum(int(r["n"]) for r in found)
     log.info("dango profile%s: %s", f" ({schedule})" if schedule else "", result.summary())

@@ -149,6 +149,9 @@ def build_model(
     for d in state.drift:
         drift_by_table.setdefault(f"{d['table_schema']}.{d['table_name']}", []).append(d)
 
+    profiled_by_table: dict[str, list[str]] = {}
+    for table, column in state.profiles:
+        profiled_by_table.setdefault(table, []).append(column)
     tests_by_node: dict[str, list[dict[str, Any]]] = {}
     for uid, test in manifest.get("nodes", {}).items():
         if test.get("resource_type") != "test":
@@ -181,7 +184,7 @@ def build_model(
         cat_cols = (cat_nodes.get(uid) or {}).get("columns", {})
         col_names = list((n.get("columns") or {}).keys())
         col_names += [c for c in sorted(cat_cols, key=lambda c: cat_cols[c].get("index", 0)) if c not in col_names]
-        profiled = [column for table, column in state.profiles if relation and table == relation]
+        profiled = profiled_by_table.get(relation or "", [])
         col_names += [c for c in profiled if c not in col_names]
         tests = tests_by_node.get(uid, [])
         columns = []

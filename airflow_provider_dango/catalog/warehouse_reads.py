@@ -42,6 +42,22 @@ class Rows:
 EMPTY = Rows(None, set())
 
 
+def rows_over(con: Any) -> Rows:
+    """A `Rows` over an open DB-API style connection (`execute` returning a cursor with `description`)."""
+
+    def execute(sql: str, params: list[Any]) -> tuple[list[str], list[tuple]]:
+        cur = con.execute(sql, params)
+        return [d[0] for d in cur.description], cur.fetchall()
+
+    tables = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [META_SCHEMA]
+        ).fetchall()
+    }
+    return Rows(execute, tables)
+
+
 @contextmanager
 def open_rows(project: Any) -> Iterator[Rows]:
     """A `Rows` over the project's warehouse (read-only); `EMPTY` when the warehouse file does not exist yet."""
@@ -50,18 +66,7 @@ def open_rows(project: Any) -> Iterator[Rows]:
         yield EMPTY
         return
     with connect(path, read_only=True) as con:
-
-        def execute(sql: str, params: list[Any]) -> tuple[list[str], list[tuple]]:
-            cur = con.execute(sql, params)
-            return [d[0] for d in cur.description], cur.fetchall()
-
-        tables = {
-            r[0]
-            for r in con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [META_SCHEMA]
-            ).fetchall()
-        }
-        yield Rows(execute, tables)
+        yield rows_over(con)
 
 
 def _split(label: str) -> tuple[str, str]:
