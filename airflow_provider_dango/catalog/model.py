@@ -60,47 +60,48 @@ def _owner(node: dict[str, Any]) -> str | None:
     return str(owner) if owner else None
 
 
+PROFILE_KEYS = (
+    "kind",
+    "row_count",
+    "null_count",
+    "null_share",
+    "distinct_count",
+    "distinct_approx",
+    "min_value",
+    "max_value",
+    "mean_value",
+    "p25",
+    "p50",
+    "p75",
+    "min_length",
+    "max_length",
+    "mean_length",
+    "masked",
+    "run_id",
+)
+
+
 def _profile(rows: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """(latest profile, compact history oldest first)."""
+    """(latest profile, compact history oldest first; empty with a single run). Runs 60,000 times on a large
+    project: plain dict work only."""
     if not rows:
         return None, []
     latest = rows[0]
-    keys = (
-        "kind",
-        "row_count",
-        "null_count",
-        "null_share",
-        "distinct_count",
-        "distinct_approx",
-        "min_value",
-        "max_value",
-        "mean_value",
-        "p25",
-        "p50",
-        "p75",
-        "min_length",
-        "max_length",
-        "mean_length",
-        "masked",
-        "run_id",
-        "profiled_at",
-    )
-    profile = _clean({k: latest.get(k) for k in keys})
+    profile = {k: v for k in PROFILE_KEYS if (v := latest.get(k)) is not None}
+    profile["profiled_at"] = _iso(latest.get("profiled_at"))
     top = latest.get("top_values")
-    profile["top_values"] = json.loads(top) if top else []
-    if latest.get("masked"):
-        profile["top_values"] = []
+    profile["top_values"] = json.loads(top) if top and not latest.get("masked") else []
+    if len(rows) < 2:
+        return profile, []
     history = [
-        _clean(
-            {
-                "run_id": r["run_id"],
-                "at": r["profiled_at"],
-                "rows": r["row_count"],
-                "null_share": r["null_share"],
-                "distinct": r["distinct_count"],
-                "mean": r["mean_value"],
-            }
-        )
+        {
+            "run_id": r["run_id"],
+            "at": _iso(r["profiled_at"]),
+            "rows": r["row_count"],
+            "null_share": r["null_share"],
+            "distinct": r["distinct_count"],
+            "mean": r["mean_value"],
+        }
         for r in reversed(rows)
     ]
     return profile, history

@@ -28,6 +28,7 @@ PROFILE_FIELDS = [
     "null_count",
     "row_count",
 ]
+SHORTEN = frozenset({"null_share", "mean_value", "p25", "p50", "p75", "mean_length"})
 COLUMN_EXTRAS = ("tags", "meta", "drift", "tests", "pii_overrides", "profile_history")
 
 
@@ -57,7 +58,7 @@ def _trim(values: list[Any]) -> list[Any]:
 
 def pack_column(c: dict[str, Any]) -> list[Any]:
     p = c.get("profile")
-    profile = _trim([_short(p.get(k)) for k in PROFILE_FIELDS]) if p else 0
+    profile = _trim([_short(p.get(k)) if k in SHORTEN else p.get(k) for k in PROFILE_FIELDS]) if p else 0
     extras = {k: c[k] for k in COLUMN_EXTRAS if c.get(k)}
     if "profile_history" in extras and len(extras["profile_history"]) < 2:
         extras.pop("profile_history")
