@@ -45,6 +45,12 @@ def accept_drift(project: Any, table: str, user: str) -> None:
     _audit(project, "drift:accept", table, {"action": "accept", "by": user})
 
 
+def _entry_table(entry: dict[str, Any]) -> str:
+    """An overrides-file entry's table as `schema.table` when its schema is known (as PiiOverride.table_name)."""
+    table, source = str(entry.get("table") or ""), entry.get("source")
+    return f"raw_{source}.{table}" if source and "." not in table else table
+
+
 def set_pii_override(project: Any, table: str, column: str, status: str, user: str, reason: str | None = None) -> None:
     """Add or replace the override of (table, column) in `.dango/pii-overrides.yml`, then mirror the file into the
     warehouse so the SQL verdict and the dbt test see it at once."""
@@ -57,16 +63,7 @@ def set_pii_override(project: Any, table: str, column: str, status: str, user: s
     path = project.dango_dir / OVERRIDES_FILE
     doc = (yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None) or {}
     entries = [e for e in (doc.get("overrides") or []) if isinstance(e, dict)]
-    current, _ = load_pii_overrides(project.dango_dir, project.root)
-    kept = (
-        [e for e, o in zip(entries, current, strict=False) if not (o.table_name == table and o.column == column)]
-        if len(entries) == len(current)
-        else [
-            e
-            for e in entries
-            if not (e.get("table") in (table, table.rpartition(".")[2]) and e.get("column") == column)
-        ]
-    )
+    kept = [e for e in entries if not (_entry_table(e) == table and e.get("column") == column)]
     kept.append(
         {
             "table": table,
