@@ -101,15 +101,8 @@ def print_results(results: list[Any], out: Any) -> None:
             midnight = (r.bucket_start.hour, r.bucket_start.minute) == (0, 0)
             bucket = f"{r.bucket_start:%Y-%m-%d}" if midnight else f"{r.bucket_start:%m-%d %H:%M}"
         t.add_row(
-            r.name,
-            f"[{style}]{r.status}[/]",
-            bucket,
-            _fmt(r.value),
-            _fmt(r.baseline),
-            _fmt(r.change_pct, True),
-            _fmt(r.score),
-            r.trend.direction,
-            top,
+            r.name, f"[{style}]{r.status}[/]", bucket, _fmt(r.value), _fmt(r.baseline), _fmt(r.change_pct, True),
+            _fmt(r.score), r.trend.direction, top,
         )
     if getattr(out, "width", 200) >= 110:
         out.print(t)

@@ -187,7 +187,9 @@ def load_monitors(root: Path) -> MonitorsConfig:
     return config
 
 
-def _load_entry(doc: YamlDocument, key: str, i: int, item: Any, config: MonitorsConfig, seen: dict[str, int]) -> None:
+def _load_entry(
+    doc: YamlDocument, key: str, i: int, item: Any, config: MonitorsConfig, seen: dict[str, int]
+) -> None:
     from pydantic import ValidationError
 
     if not isinstance(item, dict):

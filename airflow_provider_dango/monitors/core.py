@@ -164,13 +164,7 @@ def record_audit(project: DangoProject, results: list[MonitorResult], run_id: st
             details["top_driver"] = f"{r.drivers[0].dimension}={r.drivers[0].value}"
         try:
             record(
-                project,
-                run_id,
-                f"monitor:{r.name}",
-                r.source_table or r.name,
-                status,
-                severity,
-                details,
+                project, run_id, f"monitor:{r.name}", r.source_table or r.name, status, severity, details,
                 flush_now=i == len(results) - 1,
             )
         except Exception as exc:  # the audit trail must never break the monitors
@@ -179,11 +173,7 @@ def record_audit(project: DangoProject, results: list[MonitorResult], run_id: st
 
 def _error(monitor: Monitor, message: str) -> MonitorResult:
     return MonitorResult(
-        monitor.name,
-        "error",
-        method=monitor.resolved_method,
-        error=message,
-        severity=monitor.severity,
+        monitor.name, "error", method=monitor.resolved_method, error=message, severity=monitor.severity,
         source_table=monitor.source_table,
     )
 

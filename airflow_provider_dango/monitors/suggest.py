@@ -34,17 +34,13 @@ def suggest_monitors(project: DangoProject) -> list[dict[str, Any]]:
     schemas = [f"raw_{name}" for name in sorted(project.sources)]
     out: list[dict[str, Any]] = []
     with connect(project.warehouse_path, read_only=True) as con:
-        rows = (
-            con.execute(
-                "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
-                f"WHERE table_schema IN ({', '.join('?' for _ in schemas)}) "
-                "AND table_name NOT LIKE '\\_dlt\\_%' ESCAPE '\\' "
-                "ORDER BY table_schema, table_name, ordinal_position",
-                schemas,
-            ).fetchall()
-            if schemas
-            else []
-        )
+        rows = con.execute(
+            "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
+            f"WHERE table_schema IN ({', '.join('?' for _ in schemas)}) "
+            "AND table_name NOT LIKE '\\_dlt\\_%' ESCAPE '\\' "
+            "ORDER BY table_schema, table_name, ordinal_position",
+            schemas,
+        ).fetchall() if schemas else []
     tables: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for schema, name, column, dtype in rows:
         tables.setdefault((schema, name), []).append((column, dtype))
@@ -105,10 +101,8 @@ def write_suggestions(project: DangoProject, suggestions: list[dict[str, Any]]) 
     elif data.get(key):
         text = existing_text.rstrip("\n") + "\n" + indented
     else:
-        text = (
-            existing_text.rstrip("\n") + f"\n{key}:\n" + indented
-            if key not in data
-            else (existing_text.replace(f"{key}: []", f"{key}:").rstrip("\n") + "\n" + indented)
+        text = existing_text.rstrip("\n") + f"\n{key}:\n" + indented if key not in data else (
+            existing_text.replace(f"{key}: []", f"{key}:").rstrip("\n") + "\n" + indented
         )
     path.write_text(text, encoding="utf-8")
     return [s["name"] for s in new]
