@@ -34,4 +34,9 @@ def get_provider_info() -> dict[str, Any]:
             "airflow_provider_dango.notifications.DangoSuccessNotifier",
             "airflow_provider_dango.notifications.DangoDagFailureNotifier",
         ],
+        "plugins": [
+            {"name": "dango_audit", "plugin-class": "airflow_provider_dango.audit.plugin.DangoAuditPlugin"},
+            {"name": "dango_ui", "plugin-class": "airflow_provider_dango.ui.plugin.DangoUIPlugin"},
+            {"name": "dango_pools", "plugin-class": "airflow_provider_dango.hooks.pools.DangoPoolsPlugin"},
+        ],
     }

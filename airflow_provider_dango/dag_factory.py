@@ -26,7 +26,7 @@ from airflow_provider_dango import notifications
 from airflow_provider_dango.config import DangoProject, Problem, Schedule, ScheduleType, load_project
 from airflow_provider_dango.cosmos_glue import dbt_group_for_sources, dbt_tasks_for_command, require_manifest
 from airflow_provider_dango.hooks.warehouse import DangoWarehouseHook
-from airflow_provider_dango.operators import drift, monitors, pii
+from airflow_provider_dango.operators import drift, monitors, pii, profile
 from airflow_provider_dango.operators.pipeline import PipelineStep, PipelineTasks
 from airflow_provider_dango.operators.script import DangoScriptOperator
 from airflow_provider_dango.operators.sync import DangoSyncOperator
@@ -44,6 +44,7 @@ PIPELINE_STEPS = [
     drift.pipeline_step,  # schema drift: between sync and dbt
     pii.pipeline_step,  # PII scan: after dbt
     monitors.pipeline_step,  # metric monitors: after dbt
+    profile.pipeline_step,  # column profiles: after dbt and after pii_scan (new PII is masked at once)
 ]
 __all__ = ["PipelineStep", "PipelineTasks", "build_dags", "build_schedule_dag"]
 
@@ -98,7 +99,8 @@ def default_args(project: DangoProject, schedule: Schedule) -> dict[str, Any]:
 
 
 def build_schedule_dag(project: DangoProject, schedule: Schedule) -> DAG:
-    """One schedule's DAG: sync tasks -> checks after sync (drift) -> dbt -> checks after dbt (PII, monitors)."""
+    """One schedule's DAG: sync tasks -> checks after sync (drift) -> dbt -> checks after dbt (PII, monitors,
+    then profiles after the PII scan)."""
     if schedule.runs_dbt:
         require_manifest(project)
     timetable: Any = _timetable(schedule)

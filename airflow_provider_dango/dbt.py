@@ -96,6 +96,12 @@ def descendants(manifest: dict[str, Any], start: list[str]) -> set[str]:
     return seen
 
 
+def relation_of(node: dict[str, Any]) -> str:
+    """`schema.table` of a manifest node or source as the warehouse's information_schema spells it."""
+    name = node.get("alias") or node.get("identifier") or node["name"]
+    return f"{node['schema']}.{name}"
+
+
 def models_downstream_of_sources(manifest: dict[str, Any], sources: list[str]) -> list[str]:
     """Unique ids of the models downstream of the given dbt source names: `source:<name>+`."""
     start = [uid for uid, src in manifest.get("sources", {}).items() if src.get("source_name") in sources]

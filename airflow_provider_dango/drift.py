@@ -266,14 +266,29 @@ def check(
     return _run_check(project, scope, run_id, schema_sources(project, manifest))
 
 
-def accept(project: DangoProject, sources: list[str] | None = None, accept_all: bool = False) -> list[str]:
-    """Make the current columns the baseline of `sources` (or of everything); returns the tables whose baseline
-    changed (`schema.table`)."""
+def accept(
+    project: DangoProject,
+    sources: list[str] | None = None,
+    accept_all: bool = False,
+    tables: list[str] | None = None,
+    accepted_by: str | None = None,
+) -> list[str]:
+    """Make the current columns the baseline of `sources`, of `tables` (`schema.table`, e.g. from the catalog's
+    Governance page) or of everything; returns the tables whose baseline changed (`schema.table`).
+    `accepted_by` is recorded with the new baseline (default: `dango drift accept`)."""
     manifest = _manifest_or_none(project)
     run_id = new_run_id("accept")
     args: dict[str, Any] = {"run_id": run_id}
+    if accepted_by:
+        args["accepted_by"] = accepted_by
     if accept_all:
         args["all"] = True
+    elif tables:
+        relations = [list(t.rpartition(".")[::2]) for t in tables]
+        bad = [t for t, (schema, name) in zip(tables, relations, strict=True) if not schema or not name]
+        if bad:
+            raise DriftError(f"a table to accept must be schema.table, got {bad[0]!r}")
+        args["relations"] = relations
     else:
         if not sources:
             raise DriftError("name a source to accept, or use --all")

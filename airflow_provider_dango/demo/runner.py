@@ -175,6 +175,7 @@ def run_dag(dag: Any, what: str) -> Any:
 def stories() -> list[Any]:
     """The pillars' stories, in order. Imported here, not at the top: they import Airflow, which must not load
     before `_prepare_airflow` has set AIRFLOW_HOME."""
-    from airflow_provider_dango.demo import alerts, audit, drift, monitors, pii
+    from airflow_provider_dango.demo import alerts, audit, catalog, drift, monitors, pii
 
-    return [drift.story, pii.story, monitors.story, alerts.story, audit.story]
+    # The catalog goes last: it shows what every story before it left in the warehouse.
+    return [drift.story, pii.story, monitors.story, alerts.story, audit.story, catalog.story]

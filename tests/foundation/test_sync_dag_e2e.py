@@ -43,6 +43,15 @@ def test_demo_sync_dag_end_to_end(shop_project: Path, airflow_db: Path) -> None:
         marts = {r[0] for r in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'").fetchall()}
         assert marts == {"fct_orders", "dim_customers", "daily_revenue"}
+        # The profile task (after dbt and pii_scan) profiled the synced tables and the models built from them,
+        # under the Airflow run id.
+        profiled = {
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT table_name FROM dango.dango_column_profiles WHERE run_id = ?", [dag_run.run_id]
+            ).fetchall()
+        }
+        assert {"raw_shop.customers", "raw_shop.orders", "marts.fct_orders", "marts.daily_revenue"} <= profiled
     finally:
         con.close()
 
@@ -59,3 +68,4 @@ def test_demo_sync_dag_end_to_end(shop_project: Path, airflow_db: Path) -> None:
     tests = [t for t in states if t.endswith(".test")]
     assert len(tests) == 5 and all(states[t] == "success" for t in tests)
     assert states["sync_shop"] == "success"
+    assert states["profile"] == "success"
