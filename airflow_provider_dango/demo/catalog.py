@@ -12,5 +12,5 @@ def story(project: Any, dag: Any, dag_run: Any, console: Any) -> None:
     with console.status("building the static data catalog..."):
         index = build_static(project)
     console.print("\n[bold]Data catalog[/] (static, works from file://; `dango catalog build`)")
-    console.print(f"Catalog: {index}", markup=False)
     console.print(f"Open: {index.as_uri()}", markup=False)
+    console.print(f"Catalog: {index}", markup=False)  # the demo's last line: where the catalog is
