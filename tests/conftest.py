@@ -36,7 +36,7 @@ def airflow_db() -> Path:
 
 def copy_project(dest: Path, src: Path = EXAMPLE) -> Path:
     """A private copy of a project (no warehouse, no dbt build output) that a test may change freely."""
-    ignore = shutil.ignore_patterns("data", "target", "dbt_packages", "logs", ".airflow", "__pycache__")
+    ignore = shutil.ignore_patterns("data", "target", "dbt_packages", "logs", ".airflow", "__pycache__", "state")
     shutil.copytree(src, dest, ignore=ignore)
     packages = dest / "dbt" / "packages.yml"
     if packages.exists():
