@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow_provider_dango.config import DangoProject, Source
+from airflow_provider_dango.config.loader import did_you_mean
 from airflow_provider_dango.warehouse import META_SCHEMA, connect, quote_ident, warehouse_lock
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,13 @@ log = logging.getLogger(__name__)
 
 class SourceImportError(ImportError):
     """The `module:function` of a source cannot be imported or called."""
+
+
+class UnknownSourceError(KeyError):
+    """No source of that name in sources.yml (or it is disabled or invalid)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "unknown source"
 
 
 @dataclass
@@ -68,7 +76,13 @@ def resolve_source(project: DangoProject, source: Source) -> Any:
         if not callable(func):
             raise SourceImportError(f"source {source.name!r}: {module_name!r} has no callable {func_name!r}")
         # Called while the project's modules are in sys.modules: dlt's decorators look their module up there.
-        return func(**source.call_args)
+        try:
+            return func(**source.call_args)
+        except Exception as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise SourceImportError(
+                f"source {source.name!r}: {target} raised {type(exc).__name__}" + (f": {reason}" if reason else "")
+            ) from exc
 
 
 def run_sync(project: DangoProject, source_name: str, run_id: str | None = None) -> SyncResult:
@@ -77,7 +91,10 @@ def run_sync(project: DangoProject, source_name: str, run_id: str | None = None)
 
     source = project.sources.get(source_name)
     if source is None:
-        raise KeyError(f"unknown source {source_name!r}; known: {', '.join(sorted(project.sources)) or 'none'}")
+        known = ", ".join(sorted(project.sources)) or "none"
+        raise UnknownSourceError(
+            f"unknown source {source_name!r}{did_you_mean(source_name, project.sources)}; known: {known}"
+        )
     data = resolve_source(project, source)
     started = dt.datetime.now(dt.timezone.utc)
     t0 = time.monotonic()
