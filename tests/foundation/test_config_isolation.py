@@ -181,3 +181,32 @@ def test_a_source_that_fails_while_extracting_is_one_line(tmp_path: Path) -> Non
     out = dango("sync", "flaky", "--project-dir", str(root))
     assert out.returncode == 1
     assert out.stderr.strip() == "error: sync flaky: extract failed: ConnectionError: API went away"
+
+
+def test_validate_deep_binds_monitor_sql_against_the_warehouse(tmp_path: Path) -> None:
+    import duckdb
+
+    root = make_project(tmp_path, SCHEDULE)
+    (root / ".dango" / "monitors.yml").write_text(
+        "monitors:\n"
+        "  - name: revenue\n    source_table: raw_shop.orders\n    value_expression: sum(amount)\n"
+        "  - name: bad_sql\n    source_table: raw_shop.orders\n    value_expression: sum(amount) +\n"
+        "  - name: no_table\n    source_table: raw_shop.nope\n    value_expression: count(*)\n"
+        "  - name: bad_filter\n    source_table: raw_shop.orders\n    filter: no_such_column > 1\n"
+    )
+    shallow = dango("validate", "--project-dir", str(root))
+    assert shallow.returncode == 0, shallow.stderr
+    (root / "data").mkdir()
+    with duckdb.connect(str(root / "data" / "warehouse.duckdb")) as con:
+        con.execute("CREATE SCHEMA raw_shop; CREATE TABLE raw_shop.orders (id INT, amount DOUBLE)")
+    deep = dango("validate", "--deep", "--project-dir", str(root))
+    assert deep.returncode == 1
+    lines = deep.stderr.strip().splitlines()
+    assert [line.split(": ", 2)[:2] for line in lines] == [
+        [".dango/monitors.yml:5", "monitors[1] ('bad_sql')"],
+        [".dango/monitors.yml:8", "monitors[2] ('no_table')"],
+        [".dango/monitors.yml:11", "monitors[3] ('bad_filter')"],
+    ]
+    assert "raw_shop.nope" in lines[1] and "does not exist" in lines[1]
+    assert "no_such_column" in lines[2]
+    assert "Traceback" not in deep.stderr
