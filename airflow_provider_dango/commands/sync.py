@@ -19,6 +19,7 @@ def run(args: argparse.Namespace) -> int:
     from airflow_provider_dango.commands._project import load
     from airflow_provider_dango.steps import Scope, new_run_id
     from airflow_provider_dango.sync import SourceImportError, UnknownSourceError, run_step
+    from airflow_provider_dango.warehouse import WarehouseConfigError
 
     project = load(args.project_dir)
     results = []
@@ -27,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
         with console.status(f"syncing {name}...") if not args.json else _null():
             try:
                 results.append(run_step(project, Scope(sources=[name], alerts=False), run_id=run_id))
-            except (SourceImportError, UnknownSourceError) as exc:
+            except (SourceImportError, UnknownSourceError, WarehouseConfigError) as exc:
                 err_console.print(f"error: {exc}", markup=False, soft_wrap=True)
                 return 1
             except Exception as exc:

@@ -20,6 +20,21 @@ schedules:
 """
 
 
+PROFILES = """t:
+  target: dev
+  outputs:
+    dev:
+      type: duckdb
+      path: "{{ env_var('DANGO_WAREHOUSE') }}"
+"""
+
+
+def with_warehouse(root: Path) -> Path:
+    """The dbt target names the warehouse (dango's default `data/warehouse.duckdb`): needed by sync and --deep."""
+    (root / "dbt" / "profiles.yml").write_text(PROFILES)
+    return root
+
+
 def messages(root: Path) -> list[str]:
     return [str(p) for p in load_project(root).problems]
 
@@ -175,6 +190,7 @@ def test_a_source_that_fails_while_extracting_is_one_line(tmp_path: Path) -> Non
         SCHEDULE,
         sources="sources:\n  - name: flaky\n    function: pipelines.flaky:flaky\n",
     )
+    with_warehouse(root)
     (root / "pipelines" / "flaky.py").write_text(
         "import dlt\n\n\n@dlt.resource\ndef flaky():\n    yield {'id': 1}\n    raise ConnectionError('API went away')\n"
     )
@@ -186,7 +202,7 @@ def test_a_source_that_fails_while_extracting_is_one_line(tmp_path: Path) -> Non
 def test_validate_deep_binds_monitor_sql_against_the_warehouse(tmp_path: Path) -> None:
     import duckdb
 
-    root = make_project(tmp_path, SCHEDULE)
+    root = with_warehouse(make_project(tmp_path, SCHEDULE))
     (root / ".dango" / "monitors.yml").write_text(
         "monitors:\n"
         "  - name: revenue\n    source_table: raw_shop.orders\n    value_expression: sum(amount)\n"
