@@ -27,6 +27,7 @@ from airflow_provider_dango.config import DangoProject, Source
 from airflow_provider_dango.config.loader import did_you_mean
 from airflow_provider_dango.steps import AuditRow, Scope, finish, new_run_id
 from airflow_provider_dango.warehouse import for_project, qualified, quote_ident
+from airflow_provider_dango.warehouse.duckdb import file_lock
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +120,10 @@ def run_sync(project: DangoProject, source_name: str, run_id: str | None = None)
     state_dir = dlt_state_dir(project)
     # The warehouse's lock (DuckDB; a no-op on PostgreSQL) is held for as long as dlt has the warehouse open,
     # recovery included. dlt's state is also kept in the warehouse (`_dlt_pipeline_state`): `sync_destination` takes
-    # it from there when it is newer than the local copy (another worker synced since).
-    with warehouse.lock():
+    # it from there when it is newer than the local copy (another worker synced since). The pipeline's own folder
+    # lock matters where the warehouse lock is a no-op (PostgreSQL): two syncs of one source on this machine must not
+    # recover (roll back) each other's loads. Always taken in this order, so the two locks cannot deadlock.
+    with warehouse.lock(), file_lock(state_dir / "locks" / f"dango_{source_name}"):
         pipeline = dlt.pipeline(
             pipeline_name=f"dango_{source_name}",
             destination=warehouse.dlt_destination(),
