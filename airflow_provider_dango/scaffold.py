@@ -139,6 +139,7 @@ globals().update(build_dags(os.environ.get("DANGO_PROJECT_DIR", Path(__file__).r
 
 GITIGNORE = """\
 data/
+.dango/state/
 .airflow/
 dbt/target/
 dbt/dbt_packages/

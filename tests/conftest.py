@@ -37,7 +37,7 @@ def airflow_db() -> Path:
 def copy_project(dest: Path, src: Path = EXAMPLE) -> Path:
     """A private copy of a project (no warehouse, no dbt build output) that a test may change freely."""
     ignore = shutil.ignore_patterns(
-        "data", "target", "dbt_packages", "package-lock.yml", "logs", ".airflow", "__pycache__"
+        "data", "target", "dbt_packages", "package-lock.yml", "logs", ".airflow", "__pycache__", "state"
     )
     # Copied as it is: packages.yml names dango_monitors through DANGO_MONITORS_PATH, so the copy needs no edit.
     shutil.copytree(src, dest, ignore=ignore)

@@ -5,6 +5,14 @@ not be delivered stays `pending` here and is retried by the next emit, by the `d
 minutes) or by `dango alerts flush`; the dedup cursor is shared by every process on the machine.
 (Multi-machine deployments: put `outbox_path` on a shared volume.)
 
+Exactly-once sending: a delivery is sent only by the process holding its lease (`lease_owner`, `lease_until`), taken
+atomically (one `BEGIN IMMEDIATE` transaction) by `record` for the emitter or by `claim` for a flusher. Every sender
+(emit from tasks and callbacks, the stale DAG's flush, `dango alerts flush`) goes through those two. A sender that dies
+keeps its lease until `lease_until`; the delivery is then retried with the same event id, which the transports send
+as the `Idempotency-Key` header so a receiver can drop that one possible repeat.
+
+Storage sits behind `OutboxStore` (the methods the router uses), so a server warehouse can hold it later.
+
 Tables: `events` (every event, routed or not), `deliveries` (one row per event and webhook: pending, delivered,
 failed), `dedup` (last time each (type, key) was sent), `subjects` (failing or ok, for recovery messages),
 `state` (small key/values such as when a source was first seen by the stale check).
@@ -18,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from airflow_provider_dango.alerts.events import Event
 
@@ -29,6 +38,7 @@ CREATE INDEX IF NOT EXISTS events_created ON events (created_at);
 CREATE TABLE IF NOT EXISTS deliveries (
     event_id TEXT NOT NULL, webhook TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at REAL NOT NULL, last_error TEXT, created_at REAL NOT NULL, delivered_at REAL,
+    lease_owner TEXT, lease_until REAL NOT NULL DEFAULT 0,
     PRIMARY KEY (event_id, webhook));
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at);
 CREATE TABLE IF NOT EXISTS dedup (type TEXT NOT NULL, key TEXT NOT NULL, last_sent_at REAL NOT NULL,
@@ -38,6 +48,7 @@ CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 FAILURE_TYPES = ("sync_failed", "dag_failed", "dbt_test_failed")
+LEASE_COLUMNS = {"lease_owner": "TEXT", "lease_until": "REAL NOT NULL DEFAULT 0"}
 
 
 @dataclass
@@ -47,13 +58,62 @@ class DueDelivery:
     attempts: int
 
 
+class OutboxStore(Protocol):
+    """What the router needs from outbox storage; `Outbox` keeps it in SQLite. `owner` identifies one sender."""
+
+    def admit(self, event: Event, window_s: float, now: float | None = None) -> bool: ...
+
+    def record(
+        self,
+        event: Event,
+        outcome: str,
+        webhooks: list[str],
+        now: float | None = None,
+        lease_s: float = 0,
+        owner: str | None = None,
+    ) -> list[str]: ...
+
+    def claim(
+        self,
+        now: float | None = None,
+        limit: int = 500,
+        webhooks: list[str] | None = None,
+        lease_s: float = 120,
+        owner: str | None = None,
+    ) -> list[DueDelivery]: ...
+
+    def mark_delivered(self, event_id: str, webhook: str, attempts: int, owner: str | None = None) -> None: ...
+
+    def mark_failed(
+        self, event_id: str, webhook: str, attempts: int, error: str, retry_at: float | None, owner: str | None = None
+    ) -> None: ...
+
+    def release(
+        self, event_id: str, webhook: str, retry_at: float, note: str = ..., owner: str | None = None
+    ) -> None: ...
+
+    def get_state(self, key: str) -> str | None: ...
+
+    def set_state(self, key: str, value: str) -> None: ...
+
+
 class Outbox:
+    """The SQLite `OutboxStore`."""
+
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as con:
             con.execute("PRAGMA journal_mode=WAL")
             con.executescript(SCHEMA)
+            have = {row[1] for row in con.execute("PRAGMA table_info(deliveries)")}
+            for column, ddl in LEASE_COLUMNS.items():
+                if column not in have:  # an outbox written before leases existed
+                    try:
+                        con.execute(f"ALTER TABLE deliveries ADD COLUMN {column} {ddl}")
+                    except sqlite3.OperationalError as exc:  # another process added it meanwhile
+                        if "duplicate column" not in str(exc):
+                            raise
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -116,12 +176,19 @@ class Outbox:
             return True
 
     def record(
-        self, event: Event, outcome: str, webhooks: list[str], now: float | None = None, lease_s: float = 0
-    ) -> None:
+        self,
+        event: Event,
+        outcome: str,
+        webhooks: list[str],
+        now: float | None = None,
+        lease_s: float = 0,
+        owner: str | None = None,
+    ) -> list[str]:
         """Store the event (outcome: routed, suppressed, unrouted) and one pending delivery per webhook.
 
-        `lease_s`: the caller is about to deliver these itself; nobody else may claim them for that long (if the
-        caller dies mid-way, they become due when the lease ends)."""
+        With `lease_s` and `owner`, the caller is about to deliver these itself: in the same transaction it takes
+        the lease of each pending delivery nobody else holds, and gets back the webhooks it may send to (an event
+        recorded twice is sent once). If the caller dies mid-way, the deliveries become due when the lease ends."""
         now = time.time() if now is None else now
         with self._tx() as con:
             con.execute(
@@ -129,47 +196,87 @@ class Outbox:
                 [event.event_id, event.type, event.level.label, event.dedup_key, now, outcome, event.to_json()],
             )
             con.executemany(
-                "INSERT OR IGNORE INTO deliveries VALUES (?, ?, 'pending', 0, ?, NULL, ?, NULL)",
-                [(event.event_id, w, now + lease_s, now) for w in webhooks],
+                "INSERT OR IGNORE INTO deliveries (event_id, webhook, status, attempts, next_attempt_at, last_error, "
+                "created_at, delivered_at) VALUES (?, ?, 'pending', 0, ?, NULL, ?, NULL)",
+                [(event.event_id, w, now, now) for w in webhooks],
             )
+            if not (lease_s > 0 and owner and webhooks):
+                return []
+            marks = ", ".join("?" for _ in webhooks)
+            con.execute(
+                f"UPDATE deliveries SET lease_owner = ?, lease_until = ? WHERE event_id = ? AND webhook IN ({marks}) "
+                "AND status = 'pending' AND lease_until <= ?",
+                [owner, now + lease_s, event.event_id, *webhooks, now],
+            )
+            rows = con.execute(
+                f"SELECT webhook FROM deliveries WHERE event_id = ? AND webhook IN ({marks}) AND lease_owner = ? "
+                "AND status = 'pending'",
+                [event.event_id, *webhooks, owner],
+            ).fetchall()
+        leased = {r[0] for r in rows}
+        return [w for w in webhooks if w in leased]
 
-    def mark_delivered(self, event_id: str, webhook: str, attempts: int) -> None:
+    def mark_delivered(self, event_id: str, webhook: str, attempts: int, owner: str | None = None) -> None:
+        """Delivered, whoever held the lease: the receiver has it."""
         with self._tx() as con:
             con.execute(
                 "UPDATE deliveries SET status = 'delivered', attempts = attempts + ?, delivered_at = ?, "
-                "last_error = NULL WHERE event_id = ? AND webhook = ?",
+                "last_error = NULL, lease_owner = NULL, lease_until = 0 WHERE event_id = ? AND webhook = ?",
                 [attempts, time.time(), event_id, webhook],
             )
 
-    def mark_failed(self, event_id: str, webhook: str, attempts: int, error: str, retry_at: float | None) -> None:
-        """`retry_at` None: a permanent failure (4xx), kept as `failed` for inspection; else pending until then."""
+    def mark_failed(
+        self,
+        event_id: str,
+        webhook: str,
+        attempts: int,
+        error: str,
+        retry_at: float | None,
+        owner: str | None = None,
+    ) -> None:
+        """`retry_at` None: a permanent failure (4xx), kept as `failed` for inspection; else pending until then.
+        With `owner`, only while it still holds the lease: a sender whose lease ran out changes nothing."""
         status = "failed" if retry_at is None else "pending"
         with self._tx() as con:
             con.execute(
-                "UPDATE deliveries SET status = ?, attempts = attempts + ?, last_error = ?, next_attempt_at = ? "
-                "WHERE event_id = ? AND webhook = ?",
-                [status, attempts, error, retry_at if retry_at is not None else 0, event_id, webhook],
+                "UPDATE deliveries SET status = ?, attempts = attempts + ?, last_error = ?, next_attempt_at = ?, "
+                "lease_owner = NULL, lease_until = 0 WHERE event_id = ? AND webhook = ? AND status = 'pending' "
+                "AND (? IS NULL OR lease_owner = ?)",
+                [status, attempts, error, retry_at if retry_at is not None else 0, event_id, webhook, owner, owner],
             )
 
-    def release(self, event_id: str, webhook: str, retry_at: float, note: str = "not attempted: webhook down") -> None:
-        """Put a pending delivery back for `retry_at`, keeping its last error (or `note` when it has none)."""
+    def release(
+        self,
+        event_id: str,
+        webhook: str,
+        retry_at: float,
+        note: str = "not attempted: webhook down",
+        owner: str | None = None,
+    ) -> None:
+        """Give back the lease of a pending delivery, due again at `retry_at`, keeping its last error (or `note`)."""
         with self._tx() as con:
             con.execute(
-                "UPDATE deliveries SET next_attempt_at = ?, last_error = coalesce(last_error, ?) "
-                "WHERE event_id = ? AND webhook = ? AND status = 'pending'",
-                [retry_at, note, event_id, webhook],
+                "UPDATE deliveries SET next_attempt_at = ?, last_error = coalesce(last_error, ?), lease_owner = NULL, "
+                "lease_until = 0 WHERE event_id = ? AND webhook = ? AND status = 'pending' "
+                "AND (? IS NULL OR lease_owner = ?)",
+                [retry_at, note, event_id, webhook, owner, owner],
             )
 
     def claim(
-        self, now: float | None = None, limit: int = 500, webhooks: list[str] | None = None, lease_s: float = 120
+        self,
+        now: float | None = None,
+        limit: int = 500,
+        webhooks: list[str] | None = None,
+        lease_s: float = 120,
+        owner: str | None = None,
     ) -> list[DueDelivery]:
-        """Take due pending deliveries for sending: pushes their next attempt `lease_s` ahead in the same
-        transaction, so two processes flushing at once never send the same alert twice. A process that dies while
-        sending leaves the lease to expire, and the alert is retried then (at-least-once)."""
+        """Take the leases of due pending deliveries, in one transaction. A delivery leased by another sender (an
+        emit or a flush in progress) is never taken, not even by a forced flush (`now=inf`). A sender that dies
+        while sending keeps its lease until it expires; the alert is retried then, with the same event id."""
         current = time.time()
         cutoff = current if now is None else now
-        where = "d.status = 'pending' AND d.next_attempt_at <= ?"
-        args: list = [cutoff]
+        where = "d.status = 'pending' AND d.next_attempt_at <= ? AND d.lease_until <= ?"
+        args: list = [cutoff, current]
         if webhooks is not None:
             where += f" AND d.webhook IN ({', '.join('?' for _ in webhooks)})"
             args.extend(webhooks)
@@ -180,8 +287,8 @@ class Outbox:
                 [*args, limit],
             ).fetchall()
             con.executemany(
-                "UPDATE deliveries SET next_attempt_at = ? WHERE event_id = ? AND webhook = ?",
-                [(current + lease_s, event_id, webhook) for event_id, _, webhook, _ in rows],
+                "UPDATE deliveries SET lease_owner = ?, lease_until = ? WHERE event_id = ? AND webhook = ?",
+                [(owner, current + lease_s, event_id, webhook) for event_id, _, webhook, _ in rows],
             )
         return [DueDelivery(Event.from_json(body), webhook, attempts) for _, body, webhook, attempts in rows]
 

@@ -1,7 +1,9 @@
 """A local HTTP receiver on 127.0.0.1 that records what it is sent: for `dango demo`, tests and the benchmark.
 
 `behaviour(path, n)` (n = requests so far on that path, from 1) may return an HTTP status to answer, or a negative
-number of seconds to hang before answering 200. Default: 200.
+number of seconds to hang before answering 200. Default: 200. `received` holds what was answered 200; `arrived`
+holds every request as it came in (a sender killed mid-request shows there). `unique()` drops repeats of an
+`Idempotency-Key`, as a receiver that honours it would.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class Receiver:
     def __init__(self, behaviour: Callable[[str, int], float | int | None] | None = None, port: int = 0) -> None:
         self.behaviour = behaviour or (lambda _p, _n: 200)
         self.received: list[Received] = []
+        self.arrived: list[Received] = []
         self.requests: dict[str, int] = {}
         self._lock = threading.Lock()
         receiver = self
@@ -41,6 +44,7 @@ class Receiver:
                 raw = self.rfile.read(length)
                 with receiver._lock:
                     n = receiver.requests[self.path] = receiver.requests.get(self.path, 0) + 1
+                    receiver.arrived.append(Received(self.path, dict(self.headers), raw, time.time()))
                 answer = receiver.behaviour(self.path, n)
                 status = 200 if answer is None else answer
                 if status < 0:
@@ -71,6 +75,18 @@ class Receiver:
     def on(self, path: str) -> list[Received]:
         with self._lock:
             return [r for r in self.received if r.path == path]
+
+    def unique(self, path: str) -> list[Received]:
+        """The requests that reached `path`, each Idempotency-Key once (the first arrival)."""
+        seen: set[str] = set()
+        out = []
+        with self._lock:
+            for r in self.arrived:
+                key = r.headers.get("Idempotency-Key", "")
+                if r.path == path and key not in seen:
+                    seen.add(key)
+                    out.append(r)
+        return out
 
     def __enter__(self) -> Receiver:
         self._thread.start()

@@ -7,7 +7,9 @@ Routing (in order):
   3. per webhook: `events:` (when not empty) and `min_severity:`.
 Delivery: each webhook in its own thread, so a hanging or broken one never delays or blocks the others; up to
 1 + len(retry_delays) attempts on 5xx / 429 / timeouts / connection errors, none on other 4xx. What is still
-undelivered stays `pending` in the outbox and is retried by `flush()`. A webhook whose last `cooldown_after` events
+undelivered stays `pending` in the outbox and is retried by `flush()`. A router sends only what it holds the outbox
+lease of (taken by `emit` when it records the event, or by `flush` when it claims), so concurrent senders never send
+one alert twice. A webhook whose last `cooldown_after` events
 (default 3) each failed every attempt is "cooling down" for `cooldown_s` (recorded in the outbox, so other processes
 know too): further events for it go straight to the outbox instead of waiting through the retries again; `flush()`
 still probes it, and one success ends the cooldown.
@@ -17,12 +19,13 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from airflow_provider_dango.alerts.events import Event, Severity
-from airflow_provider_dango.alerts.outbox import Outbox
+from airflow_provider_dango.alerts.outbox import OutboxStore
 from airflow_provider_dango.alerts.secrets import redact
 from airflow_provider_dango.alerts.transports.base import DeliveryError, Transport, build_transport
 from airflow_provider_dango.config.notifications import NotificationsConfig, Webhook
@@ -78,7 +81,7 @@ class Router:
     def __init__(
         self,
         config: NotificationsConfig,
-        outbox: Outbox,
+        outbox: OutboxStore,
         transports: dict[str, Transport] | None = None,
         notify_on: Callable[[Event], Sequence[str]] | None = None,
         retry_delays: Sequence[float] | None = None,
@@ -97,7 +100,9 @@ class Router:
         self.cooldown_after = cooldown_after
         timeouts = [w.timeout_seconds for w in config.webhooks] or [10.0]
         # How long an in-flight delivery may take (all attempts and waits): nobody else claims it meanwhile.
-        self.lease_s = (1 + len(self.retry_delays)) * max(timeouts) + sum(self.retry_delays) + 30
+        worst_case = (1 + len(self.retry_delays)) * max(timeouts) + sum(self.retry_delays) + 30
+        self.lease_s = config.lease_seconds or worst_case
+        self.owner = uuid.uuid4().hex  # this sender, in the outbox's leases
         self.drain_on_success = True
         self.drain_limit = 50
         self.sleep = sleep
@@ -116,11 +121,14 @@ class Router:
             log.info("alert %s (%s) suppressed: already sent within the dedup window", event.type, event.dedup_key)
             return result
         result.targets = self.targets(event)  # admit() may have turned a success into a recovery
-        self.outbox.record(event, "routed" if result.targets else "unrouted", result.targets, lease_s=self.lease_s)
+        outcome = "routed" if result.targets else "unrouted"
+        leased = self.outbox.record(event, outcome, result.targets, lease_s=self.lease_s, owner=self.owner)
         if not result.targets:
             return result
-        outcomes = self._deliver_all([(event, name, 0) for name in result.targets])
-        for name, outcome in zip(result.targets, outcomes, strict=True):
+        # A delivery this router did not get the lease of is being sent by someone else (same event emitted twice).
+        result.pending.extend(name for name in result.targets if name not in leased)
+        outcomes = self._deliver_all([(event, name, 0) for name in leased])
+        for name, outcome in zip(leased, outcomes, strict=True):
             getattr(result, outcome).append(name)
         if result.delivered and self.drain_on_success:
             # The webhooks that just worked may have older alerts waiting: send those now too.
@@ -130,9 +138,10 @@ class Router:
     def send_now(self, event: Event, webhook_names: Sequence[str]) -> EmitResult:
         """Bypass routing and dedup (for `dango webhook test`), still through the outbox."""
         result = EmitResult(event, targets=list(webhook_names))
-        self.outbox.record(event, "routed", result.targets, lease_s=self.lease_s)
-        outcomes = self._deliver_all([(event, n, 0) for n in result.targets], respect_cooldown=False)
-        for name, outcome in zip(result.targets, outcomes, strict=True):
+        leased = self.outbox.record(event, "routed", result.targets, lease_s=self.lease_s, owner=self.owner)
+        result.pending.extend(name for name in result.targets if name not in leased)
+        outcomes = self._deliver_all([(event, n, 0) for n in leased], respect_cooldown=False)
+        for name, outcome in zip(leased, outcomes, strict=True):
             getattr(result, outcome).append(name)
         return result
 
@@ -149,7 +158,7 @@ class Router:
         transport = self.transports[name]
         failures, cooling_until = self._health(name)
         if respect_cooldown and cooling_until > time.time():
-            self.outbox.release(event.event_id, name, cooling_until)
+            self.outbox.release(event.event_id, name, cooling_until, owner=self.owner)
             return "pending"
         attempts = 0
         error = ""
@@ -161,12 +170,12 @@ class Router:
                 error = self._clean(transport, str(exc))
                 if not exc.retryable:
                     log.warning("alert %s to %s failed permanently: %s", event.type, name, error)
-                    self.outbox.mark_failed(event.event_id, name, attempts, error, None)
+                    self.outbox.mark_failed(event.event_id, name, attempts, error, None, owner=self.owner)
                     return "failed"
             except Exception as exc:  # a bug in a transport must not take the others down
                 error = self._clean(transport, f"{type(exc).__name__}: {exc}")
             else:
-                self.outbox.mark_delivered(event.event_id, name, attempts)
+                self.outbox.mark_delivered(event.event_id, name, attempts, owner=self.owner)
                 if failures or cooling_until:  # it works again: forget its failures, end any cooldown
                     self._set_health(name, 0, 0.0)
                 return "delivered"
@@ -196,7 +205,7 @@ class Router:
             attempts,
             error,
         )
-        self.outbox.mark_failed(event.event_id, name, attempts, error, retry_at)
+        self.outbox.mark_failed(event.event_id, name, attempts, error, retry_at, owner=self.owner)
         return "pending"
 
     def _health(self, name: str) -> tuple[int, float]:
@@ -230,7 +239,7 @@ class Router:
 
     def _flush_once(self, limit: int, force: bool, webhooks: list[str] | None) -> tuple[FlushResult, int]:
         due = self.outbox.claim(
-            now=float("inf") if force else None, limit=limit, webhooks=webhooks, lease_s=self.lease_s
+            now=float("inf") if force else None, limit=limit, webhooks=webhooks, lease_s=self.lease_s, owner=self.owner
         )
         by_webhook: dict[str, list] = {}
         for d in due:
@@ -251,7 +260,7 @@ class Router:
                     # Still down: leave the rest for the next flush (release their lease).
                     retry_at = time.time() + self.cooldown_s
                     for rest in items[i + 1 :]:
-                        self.outbox.release(rest.event.event_id, name, retry_at)
+                        self.outbox.release(rest.event.event_id, name, retry_at, owner=self.owner)
                     return delivered, len(items) - i, failed
             return delivered, 0, failed
 

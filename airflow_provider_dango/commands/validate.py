@@ -10,7 +10,11 @@ from airflow_provider_dango.commands.output import console, err_console
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p = subparsers.add_parser("validate", parents=[common], help="check a project's .dango/ files")
-    p.add_argument("--deep", action="store_true", help="also import each dlt source's function")
+    p.add_argument(
+        "--deep",
+        action="store_true",
+        help="also import each dlt source's function, and bind each monitor's SQL against the warehouse",
+    )
     p.set_defaults(func=run)
     config = subparsers.add_parser("config", help="Dango's spelling: `dango config validate`")
     config_sub = config.add_subparsers(dest="config_command", required=True)
@@ -25,13 +29,15 @@ def run(args: argparse.Namespace) -> int:
     from airflow_provider_dango.sync import SourceImportError, resolve_source
 
     project = load_project(args.project_dir)
-    problems = list(project.problems) + load_monitors(project.root).problems
+    monitors = load_monitors(project.root)
+    problems = list(project.problems) + monitors.problems
     if args.deep:
         for _name, source in project.sources.items():
             try:
                 resolve_source(project, source)
             except SourceImportError as exc:
                 problems.append(Problem(project.dango_dir.relative_to(project.root) / "sources.yml", None, str(exc)))
+        problems.extend(_monitor_sql_problems(project, monitors))
     from airflow_provider_dango.config.pii_overrides import load_pii_overrides
 
     problems.extend(load_pii_overrides(project.dango_dir, project.root)[1])
@@ -72,3 +78,37 @@ def _warehouse_problems(project: Any) -> list[Any]:
                 line = i
                 break
     return [Problem(project_yml, line, message)]
+
+
+def _monitor_sql_problems(project: Any, monitors: Any) -> list[Any]:
+    """Each monitor's table, expression and filter bound against the warehouse (EXPLAIN: nothing is scanned)."""
+    from airflow_provider_dango.config import Problem
+    from airflow_provider_dango.config.loader import ConfigError, load_yaml
+    from airflow_provider_dango.monitors.core import probe_monitors
+    from airflow_provider_dango.warehouse import WarehouseConfigError, for_project
+
+    shown = monitors.path.relative_to(project.root)
+    if not monitors.monitors:
+        return []
+    try:
+        warehouse = for_project(project)
+    except WarehouseConfigError as exc:
+        return [Problem(shown, None, f"monitors not checked against the warehouse: {exc}", "warning")]
+    if not warehouse.exists():
+        message = f"monitors not checked against the warehouse: {warehouse.path} does not exist yet"
+        return [Problem(shown, None, message, "warning")]
+    errors = probe_monitors(project, monitors.monitors)
+    try:
+        doc = load_yaml(monitors.path, display_path=shown)
+    except ConfigError:
+        doc = None
+    data = doc.data if doc is not None and isinstance(doc.data, dict) else {}
+    key = "metrics" if "metrics" in data and "monitors" not in data else "monitors"
+    items = data.get(key) if isinstance(data.get(key), list) else []
+    index = {item.get("name"): i for i, item in reversed(list(enumerate(items))) if isinstance(item, dict)}
+    out = []
+    for name, error in errors.items():
+        i = index.get(name)
+        line = doc.line_of((key, i)) if doc is not None and i is not None else None
+        out.append(Problem(shown, line, f"{key}[{i}] ({name!r}): {error}"))
+    return out

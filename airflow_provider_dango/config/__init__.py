@@ -21,6 +21,7 @@ from airflow_provider_dango.config.loader import (
     Problem,
     YamlDocument,
     did_you_mean,
+    format_loc,
     load_yaml,
     validation_problems,
 )
@@ -137,10 +138,12 @@ def _read(path: Path, root: Path, problems: list[Problem]) -> YamlDocument | Non
     if not path.exists():
         return None
     try:
-        return load_yaml(path, display_path=path.relative_to(root) if path.is_relative_to(root) else path)
+        doc = load_yaml(path, display_path=path.relative_to(root) if path.is_relative_to(root) else path)
     except ConfigError as exc:
         problems.extend(exc.problems)
         return None
+    problems.extend(doc.problems)
+    return doc
 
 
 def _validate(doc: YamlDocument, model: type[M], data: Any, base: tuple = ()) -> tuple[M | None, list[Problem]]:
@@ -150,20 +153,22 @@ def _validate(doc: YamlDocument, model: type[M], data: Any, base: tuple = ()) ->
         return None, validation_problems(doc, exc, model, base)
 
 
-def _top_level(doc: YamlDocument | None, model: type[M], problems: list[Problem]) -> M:
-    """Validate a file's top level; on error keep the defaults so the rest of the project still loads."""
-    if doc is None or doc.data is None:
+def _top_level(doc: YamlDocument | None, model: type[M], problems: list[Problem], data: Any = None) -> M:
+    """Validate a file's top level (or `data`, a filtered copy of it); on error keep the defaults so the rest of
+    the project still loads."""
+    data = doc.data if data is None and doc is not None else data
+    if doc is None or data is None:
         return model()
-    if not isinstance(doc.data, dict):
+    if not isinstance(data, dict):
         problems.append(doc.problem((), "expected a mapping at the top of the file"))
         return model()
     try:
-        return model.model_validate(doc.data)
+        return model.model_validate(data)
     except ValidationError as exc:
         problems.extend(validation_problems(doc, exc, model))
         bad_keys = {err["loc"][0] for err in exc.errors() if err["loc"]}
     # Keep the parts that did validate: drop only the offending top-level keys.
-    kept = {k: v for k, v in doc.data.items() if k not in bad_keys and k in model.model_fields}
+    kept = {k: v for k, v in data.items() if k not in bad_keys and k in model.model_fields}
     partial, _ = _validate(doc, model, kept)
     return partial or model()
 
@@ -184,6 +189,10 @@ def _entries(
     good: list[tuple[int, M]] = []
     broken: dict[str, list[Problem]] = {}
     for i, item in enumerate(items):
+        if doc.has_duplicate_in((key, i)):
+            label = item.get("name") if isinstance(item, dict) else None
+            broken.setdefault(str(label or f"{key}[{i}]"), [])  # reported by load_yaml
+            continue
         if not isinstance(item, dict):
             found = [doc.problem((key, i), f"{key}[{i}]: expected a mapping")]
         else:
@@ -197,6 +206,36 @@ def _entries(
         label = item.get("name") if isinstance(item, dict) else None
         broken.setdefault(str(label or f"{key}[{i}]"), []).extend(found)
     return good, broken
+
+
+def _without_bad_webhooks(doc: YamlDocument, problems: list[Problem]) -> tuple[Any, list[int]]:
+    """schedules.yml's data minus the webhooks that fail on their own (each reported), so one bad webhook leaves
+    the others, and the rest of `notifications:`, in place. Also returns the file index of each kept webhook."""
+    data = doc.data
+    notifications = data.get("notifications") if isinstance(data, dict) else None
+    hooks = notifications.get("webhooks") if isinstance(notifications, dict) else None
+    if not isinstance(hooks, list):
+        return data, []
+    kept: list[Any] = []
+    index: list[int] = []
+    for i, item in enumerate(hooks):
+        loc = ("notifications", "webhooks", i)
+        if doc.has_duplicate_in(loc):
+            continue  # reported by load_yaml
+        if not isinstance(item, dict):
+            problems.append(doc.problem(loc, f"{format_loc(loc)}: expected a mapping"))
+            continue
+        _, found = _validate(doc, Webhook, item, loc)
+        if found:
+            name = item.get("name")
+            problems.extend(
+                Problem(p.file, p.line, p.message + (f" (webhook {name!r} is left out)" if name else ""), p.level)
+                for p in found
+            )
+            continue
+        kept.append(item)
+        index.append(i)
+    return {**data, "notifications": {**notifications, "webhooks": kept}}, index
 
 
 def _source_problems(doc: YamlDocument, i: int, source: Source, project: DangoProject) -> list[Problem]:
@@ -325,13 +364,19 @@ def load_project(root: str | Path) -> DangoProject:
     schedules_doc = _read(dango / "schedules.yml", root, problems)
     if schedules_doc is None and not (dango / "schedules.yml").exists():
         return project
-    top = _top_level(schedules_doc, SchedulesFile, problems)
-    project.notifications = top.notifications
     if schedules_doc is None:
+        project.notifications = _top_level(schedules_doc, SchedulesFile, problems).notifications
         return project
-    for webhook in top.notifications.webhooks:
+    if schedules_doc.data is None:
+        problems.append(
+            schedules_doc.problem((), "the file is empty: no schedules and no notifications are defined", "warning")
+        )
+    data, webhook_index = _without_bad_webhooks(schedules_doc, problems)
+    top = _top_level(schedules_doc, SchedulesFile, problems, data)
+    project.notifications = top.notifications
+    for position, webhook in enumerate(top.notifications.webhooks):
+        i = webhook_index[position] if position < len(webhook_index) else position
         if webhook.url_is_plaintext:
-            i = top.notifications.webhooks.index(webhook)
             problems.append(
                 schedules_doc.problem(
                     ("notifications", "webhooks", i, "url"),
@@ -341,7 +386,6 @@ def load_project(root: str | Path) -> DangoProject:
                 )
             )
         for header in webhook.plaintext_secret_headers:
-            i = top.notifications.webhooks.index(webhook)
             problems.append(
                 schedules_doc.problem(
                     ("notifications", "webhooks", i, "headers", header),

@@ -50,6 +50,14 @@ class YamlDocument:
     path: Path
     data: Any
     lines: dict[Loc, int] = field(default_factory=dict)
+    # Duplicate keys, as the path of each repeat. The file still loads: `problems` reports them, and a list entry
+    # that holds one is skipped by the loaders (`has_duplicate_in`); elsewhere the key is dropped.
+    duplicates: list[Loc] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def has_duplicate_in(self, loc: Loc) -> bool:
+        """True when the node at `loc` (a list entry, say) holds a duplicate key anywhere inside it."""
+        return any(dup[: len(loc)] == tuple(loc) for dup in self.duplicates)
 
     def line_of(self, loc: Loc) -> int | None:
         """Line of the deepest node on `loc` that exists (an absent key points at its parent)."""
@@ -63,30 +71,38 @@ class YamlDocument:
         return Problem(self.path, self.line_of(loc), message, level)
 
 
-def _index_lines(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> None:
+def _index_lines(node: yaml.Node, loc: Loc, doc: YamlDocument) -> None:
+    lines = doc.lines
     lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
+        seen: set[Any] = set()
         for key_node, value_node in node.value:
             key = key_node.value
+            if key in seen:
+                doc.duplicates.append((*loc, key))
+                effect = "its list entry is skipped" if any(isinstance(p, int) for p in loc) else "the key is ignored"
+                message = f"{format_loc((*loc, key))}: duplicate key {key!r}; {effect}"
+                doc.problems.append(Problem(doc.path, key_node.start_mark.line + 1, message))
+                continue
+            seen.add(key)
             lines[(*loc, key)] = key_node.start_mark.line + 1
-            _index_lines(value_node, (*loc, key), lines)
+            _index_lines(value_node, (*loc, key), doc)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             lines[(*loc, i)] = item.start_mark.line + 1
-            _index_lines(item, (*loc, i), lines)
+            _index_lines(item, (*loc, i), doc)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys instead of silently keeping the last one."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+def _drop_ambiguous_keys(doc: YamlDocument) -> None:
+    """A duplicate outside any list entry: neither value is trusted, so the key is left out (and reported)."""
+    for dup in doc.duplicates:
+        if any(isinstance(part, int) for part in dup):
+            continue  # inside a list entry: the loader of that list skips the whole entry
+        parent = doc.data
+        for part in dup[:-1]:
+            parent = parent.get(part) if isinstance(parent, dict) else None
+        if isinstance(parent, dict):
+            parent.pop(dup[-1], None)
 
 
 def load_yaml(path: Path, display_path: Path | None = None) -> YamlDocument:
@@ -97,8 +113,8 @@ def load_yaml(path: Path, display_path: Path | None = None) -> YamlDocument:
     except UnicodeDecodeError as exc:
         raise ConfigError([Problem(shown, None, f"not UTF-8 text ({exc.reason})")]) from None
     try:
-        node = yaml.compose(text, Loader=_UniqueKeyLoader)
-        data = yaml.load(text, Loader=_UniqueKeyLoader) if node is not None else None
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.load(text, Loader=yaml.SafeLoader) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -108,7 +124,8 @@ def load_yaml(path: Path, display_path: Path | None = None) -> YamlDocument:
         raise ConfigError([Problem(shown, None, f"invalid YAML: {exc}")]) from None
     doc = YamlDocument(shown, data)
     if node is not None:
-        _index_lines(node, (), doc.lines)
+        _index_lines(node, (), doc)
+        _drop_ambiguous_keys(doc)
     return doc
 
 

@@ -170,6 +170,7 @@ def load_monitors(root: Path) -> MonitorsConfig:
         config.problems.extend(exc.problems)
         config.broken["monitors.yml"] = "; ".join(p.message for p in exc.problems)
         return config
+    config.problems.extend(doc.problems)  # duplicate keys: reported, and their entries skipped below
     if doc.data is None:
         return config
     if not isinstance(doc.data, dict):
@@ -200,6 +201,9 @@ def _load_entry(
         config.problems.append(doc.problem((key, i), f"{key}[{i}]: expected a mapping"))
         return
     name = item.get("name") if isinstance(item.get("name"), str) else f"{key}[{i}]"
+    if doc.has_duplicate_in((key, i)):
+        config.broken[name] = "duplicate key (see the problems)"
+        return
     try:
         monitor = Monitor.model_validate(item)
     except ValidationError as exc:

@@ -7,7 +7,7 @@ Our additions per webhook: `format: teams|email`, `events:` (only these event na
 (values may be `${ENV_VAR}`), `secret:` (HMAC-SHA256 signing key: `${ENV_VAR}` or `conn:<conn_id>`, never plain
 text), `to:` (email recipients) and `timeout_seconds`.
 Top-level additions: `dedup_window_minutes`, `retry_delays_seconds`,
-`outbox_path`, `stale_check_cron`.
+`outbox_path`, `lease_seconds`, `stale_check_cron`.
 
 Webhook URLs are secrets. Dango keeps them in the YAML; we accept that for compatibility but prefer `${ENV_VAR}`
 or an Airflow connection id (`conn_id`), and `dango validate` warns about a literal URL. Every secret is resolved at
@@ -146,6 +146,12 @@ class NotificationsConfig(DangoModel):
     dedup_window_minutes: float = Field(default=60, ge=0)
     retry_delays_seconds: list[float] = Field(default=[5, 15], description="waits between attempts (Dango: 5 s, 15 s)")
     outbox_path: str | None = None
+    lease_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="how long a sender keeps an alert to itself before others may retry it; "
+        "default: every attempt's timeout and wait, plus 30 s",
+    )
     stale_check_cron: str = "*/15 * * * *"
 
     @field_validator("retry_delays_seconds")

@@ -71,7 +71,7 @@ def load_pii_overrides(dango_dir: Path, root: Path | None = None) -> tuple[list[
         return [], []
     if not isinstance(doc.data, dict):
         return [], [doc.problem((), "expected a mapping with an `overrides:` list")]
-    problems: list[Problem] = []
+    problems: list[Problem] = list(doc.problems)  # duplicate keys: reported, and their entries skipped below
     unknown = [k for k in doc.data if k != "overrides"]
     if unknown:
         try:
@@ -83,6 +83,8 @@ def load_pii_overrides(dango_dir: Path, root: Path | None = None) -> tuple[list[
         return [], [*problems, doc.problem(("overrides",), "overrides: expected a list")]
     good: list[PiiOverride] = []
     for i, item in enumerate(items):
+        if doc.has_duplicate_in(("overrides", i)):
+            continue
         if not isinstance(item, dict):
             problems.append(doc.problem(("overrides", i), f"overrides[{i}]: expected a mapping"))
             continue

@@ -43,6 +43,7 @@ def render_email(event: Event, sender: str, to: list[str]) -> EmailMessage:
     msg["To"] = ", ".join(to)
     msg["X-Dango-Event"] = event.type
     msg["X-Dango-Event-Id"] = event.event_id
+    msg["Message-ID"] = f"<{event.event_id}@dango>"  # the same on every retry: mail systems drop repeats
     lines = [f"{label}: {value}" for label, value in event.facts()]
     link = event.link()
     if link:

@@ -94,4 +94,5 @@ class HttpTransport(WebhookTransport):
             headers[SIGNATURE_HEADER] = sign(key, ts, body)
         headers["X-Dango-Event"] = event.type
         headers["X-Dango-Event-Id"] = event.event_id
+        headers["Idempotency-Key"] = event.event_id  # the same on every retry: a receiver can drop repeats
         self.post_json(None, headers=headers, raw=body)

@@ -84,5 +84,7 @@ def slack_payload(event: Event) -> dict[str, Any]:
 
 class SlackTransport(WebhookTransport):
     def send(self, event: Event) -> None:
+        # Idempotency-Key is the same on every retry: a receiver can drop repeats.
         headers = {**self.webhook.resolve_headers(), "X-Dango-Event-Id": event.event_id}
+        headers["Idempotency-Key"] = event.event_id
         self.post_json(slack_payload(event), headers=headers)

@@ -64,5 +64,7 @@ def adaptive_card(event: Event) -> dict[str, Any]:
 
 class TeamsTransport(WebhookTransport):
     def send(self, event: Event) -> None:
+        # Idempotency-Key is the same on every retry: a receiver can drop repeats.
         headers = {**self.webhook.resolve_headers(), "X-Dango-Event-Id": event.event_id}
+        headers["Idempotency-Key"] = event.event_id
         self.post_json(adaptive_card(event), headers=headers)
