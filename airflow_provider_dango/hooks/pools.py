@@ -69,7 +69,10 @@ def pool_problems(names: set[str]) -> list[str]:
 @hookimpl
 def on_starting(component: Any) -> None:
     """Every Airflow job (scheduler, dag-processor, triggerer) calls this as it starts, before its `job_type` is
-    even set; each has the metadata database, and creating a pool that exists is a no-op, so any of them may do it."""
+    even set; each has the metadata database, and creating a pool that exists is a no-op, so any of them may do it.
+    Task processes call it too, with a marker instead of a job, and may not use the database: skipped."""
+    if type(component).__name__ != "Job":
+        return
     try:
         ensure_pools(pool_names())
     except Exception as exc:

@@ -70,19 +70,21 @@ class DangoDriftOperator(BaseOperator):
 
 
 class DriftGate:
-    """Pre-execute hook of a dbt task: skip it when a source it reads has unaccepted breaking drift."""
+    """Pre-execute hook of a dbt task: skip it when a source it reads has unaccepted breaking drift, else run the
+    hook the task already had (the warehouse lock of dbt tasks), so a skipped task never waits for the lock."""
 
-    def __init__(self, drift_task_id: str, sources: set[str]) -> None:
+    def __init__(self, drift_task_id: str, sources: set[str], then: Any = None) -> None:
         self.drift_task_id = drift_task_id
         self.sources = set(sources)
+        self.then = then
 
     def __call__(self, context: Any) -> None:
         result = context["ti"].xcom_pull(task_ids=self.drift_task_id)
-        if not isinstance(result, dict):
-            return
-        reason = describe_block(result, self.sources)
+        reason = describe_block(result, self.sources) if isinstance(result, dict) else None
         if reason:
             raise AirflowSkipException(reason)
+        if self.then is not None:
+            self.then(context)
 
 
 def _model_name(task_id: str, group_id: str) -> str | None:
@@ -119,7 +121,7 @@ def gate_dbt_tasks(project: Any, dbt: Any, drift_task_id: str) -> int:
     """Attach a DriftGate to every task of the dbt group whose model reads a source; returns how many."""
     per_task = _sources_per_task(project, dbt)
     for task, sources in per_task.items():
-        task._pre_execute_hook = DriftGate(drift_task_id, sources)
+        task._pre_execute_hook = DriftGate(drift_task_id, sources, then=task._pre_execute_hook)
     return len(per_task)
 
 
