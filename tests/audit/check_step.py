@@ -1,5 +1,5 @@
 """A stand-in pillar for the audit tests: a task between sync and dbt that records check results the way drift / PII /
-monitor tasks do, while holding the warehouse lock (so its record must spool instead of deadlocking)."""
+monitor tasks do, while holding the warehouse lock (re-entrant: its record neither deadlocks nor waits)."""
 
 from __future__ import annotations
 

@@ -48,14 +48,35 @@ def test_bad_check_arguments_are_rejected_with_the_key(shop_project: Path) -> No
 
 
 def test_busy_warehouse_keeps_events_until_a_later_flush(shop_project: Path) -> None:
-    """Recording from inside a task that holds the warehouse lock neither blocks nor loses the event."""
+    """Recording while another task holds the warehouse lock neither blocks nor loses the event: it is spooled, and
+    a later flush writes it. (The thread that holds the lock itself writes straight through: the lock is re-entrant.)"""
+    import threading
+
     project = load_project(shop_project)
-    with warehouse_lock(for_project(project).path):
+    path = for_project(project).path
+    held, done = threading.Event(), threading.Event()
+
+    def other_task() -> None:
+        with warehouse_lock(path):
+            held.set()
+            done.wait(60)
+
+    holder = threading.Thread(target=other_task)
+    holder.start()
+    try:
+        assert held.wait(60)
         assert record_check_result(project, "run_2", "freshness:shop", "raw_shop", "pass")
-        assert spool.count(for_project(project).path) == 1
+        assert spool.count(path) == 1
+    finally:
+        done.set()
+        holder.join()
     result = flush(project)
     assert result.delivered == 1 and result.pending == 0
     assert len(_rows(project, "dango_audit_check_results")) == 1
+    with warehouse_lock(path):
+        assert record_check_result(project, "run_5", "freshness:shop", "raw_shop", "pass")
+    assert spool.count(path) == 0
+    assert len(_rows(project, "dango_audit_check_results")) == 2
 
 
 def test_broken_warehouse_keeps_events_and_does_not_raise(shop_project: Path) -> None:
