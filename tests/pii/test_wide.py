@@ -36,7 +36,9 @@ def test_wide_table_is_scanned_in_bounded_memory(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", RUNNER, *args], capture_output=True, text=True, timeout=900)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["ok"], out.stdout[-3000:]
-    assert result["rss_mb"] < 700, result
+    # Before batching, 300 columns took 1.5 GB; batched, 420 columns measure 0.55-0.8 GB depending on what the
+    # environment makes dbt load, so the cap leaves room for that and still fails on the unbatched scan.
+    assert result["rss_mb"] < 1000, result
     with duckdb.connect(str(project.warehouse)) as con:
         found = con.execute("SELECT column_name, entity FROM dango.dango_pii_findings WHERE run_id = 'w'").fetchall()
     # Every 7th column from col_000 holds emails, every 7th from col_006 full names; the last batch is judged too.
