@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -40,11 +41,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _StderrHandler(logging.Handler):
+    """Writes to whatever sys.stderr is at the time (so redirections and captured output see it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(self.format(record), file=sys.stderr, flush=True)
+
+
+def _report_lock_waits() -> None:
+    """The warehouse lock's "waiting for ... held by ..." lines go to stderr, one line each, in every command."""
+    logger = logging.getLogger("airflow_provider_dango.warehouse.duckdb")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        logger.addHandler(_StderrHandler())
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from airflow_provider_dango.warehouse import WarehouseUnavailableError
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    _report_lock_waits()
     try:
         return int(args.func(args) or 0)
+    except WarehouseUnavailableError as exc:  # a foreign program holds the file, or the lock wait timed out
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

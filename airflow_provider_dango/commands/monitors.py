@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         with _stdout_to_stderr():  # dbt prints its errors on stdout even with --quiet: keep stdout pure JSON
             run = run_step(project, scope, config=config)
         print_json(run.as_dict())
-        return 0
+        return _exit_code(run.results)
     with console.status("running monitors (one scan per table, verdict in SQL)..."):
         run = run_step(project, scope, config=config)
     results = run.results
@@ -67,7 +67,12 @@ def run(args: argparse.Namespace) -> int:
         console.print("no monitors: add .dango/monitors.yml (try `dango monitors suggest --write`)")
         return 0
     print_results(results, console)
-    return 0
+    return _exit_code(results)
+
+
+def _exit_code(results: list[Any]) -> int:
+    """1 when any monitor could not be judged (status `error`): a scheduler or CI must not read it as a pass."""
+    return 1 if any(r.status == "error" for r in results) else 0
 
 
 @contextlib.contextmanager

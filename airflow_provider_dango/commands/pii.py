@@ -66,9 +66,9 @@ def run_scan(args: argparse.Namespace) -> int:
             with console.status("scanning string columns inside the warehouse..."):
                 result = run_step(project, scope)
     except DbtCommandError as exc:
-        err_console.print(
-            f"error: {exc}\n(is dango_monitors installed in the dbt project? run `dango dbt manifest`)", markup=False
-        )
+        missing = "could not find a macro" in str(exc).lower()
+        hint = "\n(is dango_monitors installed in the dbt project? run `dango dbt manifest`)" if missing else ""
+        err_console.print(f"error: {exc}{hint}", markup=False, soft_wrap=True)
         return 1
     for problem in result.problems:
         err_console.print(str(problem), markup=False)

@@ -29,6 +29,58 @@ Severity = Literal["info", "warn", "error", "critical"]
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 
 
+def split_relation(text: str) -> list[str]:
+    """`schema.table` (or `db.schema.table`) as written in monitors.yml -> its parts (the same rule as the dbt macro
+    `source_parts`). A part may be written in double quotes (`""` for a quote) to hold a dot; otherwise it runs to the
+    next dot and is taken literally, so `we"ird.a"b` is schema `we"ird`, table `a"b`."""
+    parts: list[str] = []
+    cur, quoted, in_quotes, i = "", False, False, 0
+    while i < len(text):
+        ch = text[i]
+        if in_quotes:
+            if ch == '"' and text[i + 1 : i + 2] == '"':
+                cur += '"'
+                i += 1
+            elif ch == '"':
+                in_quotes = False
+            else:
+                cur += ch
+        elif ch == '"' and cur == "" and not quoted:
+            in_quotes = quoted = True
+        elif ch == ".":
+            parts.append(cur)
+            cur, quoted = "", False
+        else:
+            cur += ch
+        i += 1
+    parts.append(cur)
+    if in_quotes or len(parts) not in (2, 3) or "" in parts:
+        raise ValueError(f"source_table {text!r}: use schema.table (or database.schema.table)")
+    return parts
+
+
+def one_expression_problem(sql: str) -> str | None:
+    """What would let `sql` end the statement it is pasted into or comment out its rest (the same rule as the dbt
+    macro `require_one_expression`): a `;` or a comment outside quotes, an unclosed quote, or a quoted `;` beside a
+    backslash or `$` (escape strings and dollar quoting). None when it is one expression."""
+    quote = None
+    for i, ch in enumerate(sql):
+        if quote is not None:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == ";":
+            return "a ';' (only one SQL expression is allowed)"
+        elif sql[i : i + 2] in ("--", "/*"):
+            return "a SQL comment"
+    if quote is not None:
+        return f"an unclosed {quote} quote"
+    if ";" in sql and ("\\" in sql or "$" in sql):
+        return "a ';' next to a backslash or dollar quote"
+    return None
+
+
 class Monitor(DangoModel):
     """One monitor. Dango's keys first, then our additions (all optional)."""
 
@@ -63,9 +115,7 @@ class Monitor(DangoModel):
     @field_validator("source_table")
     @classmethod
     def _table(cls, value: str) -> str:
-        parts = value.split(".")
-        if len(parts) not in (2, 3) or not all(parts):
-            raise ValueError(f"source_table {value!r}: use schema.table (or database.schema.table)")
+        split_relation(value)
         return value
 
     @field_validator("drill_down")
@@ -78,14 +128,16 @@ class Monitor(DangoModel):
     @field_validator("value_expression")
     @classmethod
     def _expression(cls, value: str) -> str:
-        if ";" in value:
-            raise ValueError("value_expression must be one SQL expression (no ';')")
+        problem = one_expression_problem(value)
+        if problem:
+            raise ValueError(f"value_expression must be one SQL expression: it contains {problem}")
         return value
 
     @model_validator(mode="after")
     def _rules(self) -> Monitor:
-        if self.filter is not None and ";" in self.filter:
-            raise ValueError("filter must be one SQL predicate (no ';')")
+        problem = one_expression_problem(self.filter) if self.filter is not None else None
+        if problem:
+            raise ValueError(f"filter must be one SQL predicate: it contains {problem}")
         if self.time_column is None and self.seasonality not in ("auto", "none"):
             raise ValueError(f"seasonality {self.seasonality!r} needs `time_column` (a time-bucketed monitor)")
         if self.grain == "week" and self.seasonality in ("day_of_week", "hour_of_day", "hour_of_week"):

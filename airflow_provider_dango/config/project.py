@@ -48,6 +48,9 @@ class AirflowSettings(DangoModel):
     audit_retention_days: int = Field(
         default=30, description="days of dango_audit_* rows kept in the warehouse; 0 keeps everything"
     )
+    warehouse_lock_timeout_s: float = Field(
+        default=1800, gt=0, description="seconds a command or task waits for the DuckDB warehouse lock, then fails"
+    )
 
 
 class ProjectFile(DangoModel):

@@ -82,7 +82,13 @@ def hold_for_dbt_task(context: Any = None, *, project_dir: str) -> None:
     warehouse = DangoWarehouseHook(load_project(project_dir)).get_warehouse()
     if warehouse.path is None or str(warehouse.path) in _dbt_task_locks:
         return
-    _dbt_task_locks[str(warehouse.path)] = duckdb_backend.acquire(warehouse.path)
+    handle = duckdb_backend.acquire(warehouse.path, warehouse.lock_timeout_s)
+    try:
+        duckdb_backend.check_not_held_elsewhere(warehouse.path)  # a foreign holder: one line, before dbt starts
+    except BaseException:
+        duckdb_backend.release(handle)
+        raise
+    _dbt_task_locks[str(warehouse.path)] = handle
 
 
 def release_after_dbt_task(*_args: Any, **_kwargs: Any) -> None:

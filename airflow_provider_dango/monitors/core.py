@@ -24,7 +24,7 @@ from airflow_provider_dango.config.monitors import Monitor, MonitorsConfig, load
 from airflow_provider_dango.dbt import DbtCommandError
 from airflow_provider_dango.monitors.stats import Trend, trend
 from airflow_provider_dango.steps import AuditRow, Scope, finish, new_run_id
-from airflow_provider_dango.warehouse import META_SCHEMA, for_project, quote_ident
+from airflow_provider_dango.warehouse import META_SCHEMA, for_project, quote_ident, relation_sql
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +221,7 @@ def probe_monitors(project: DangoProject, monitors: list[Monitor]) -> dict[str, 
         return errors
     with for_project(project).connect(read_only=True) as con:
         for m in monitors:
-            table = ".".join(quote_ident(p) for p in m.source_table.split("."))
+            table = relation_sql(m.source_table)
             columns = [quote_ident(c) for c in ([m.time_column] if m.time_column else []) + m.drill_down]
             group = f" GROUP BY {', '.join(columns)}" if columns else ""
             sql = f"EXPLAIN SELECT ({m.value_expression}) FROM {table} WHERE ({m.filter or 'true'}){group}"
@@ -253,7 +253,7 @@ def _judge(project: DangoProject, monitors: list[Monitor], as_of: dt.datetime, r
             )
             return {m.name: hint for m in monitors}
         if len(monitors) == 1:
-            return {monitors[0].name: message.splitlines()[0][:500]}
+            return {monitors[0].name: exc.detail}
         log.warning("dango monitors: the shared run failed (%s); judging monitors one by one", exc)
     failed: dict[str, str] = {}
     for m in monitors:

@@ -14,6 +14,8 @@ through `quote_ident`.
 from __future__ import annotations
 
 import json
+import os
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,9 +23,16 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from airflow_provider_dango.config.monitors import split_relation
 from airflow_provider_dango.warehouse import duckdb as duckdb_backend
 from airflow_provider_dango.warehouse import postgres as postgres_backend
-from airflow_provider_dango.warehouse.duckdb import DEFAULT_LOCK_TIMEOUT_S, WarehouseBusyError
+from airflow_provider_dango.warehouse.duckdb import (
+    DEFAULT_LOCK_TIMEOUT_S,
+    LOCK_TIMEOUT_ENV,
+    WarehouseBusyError,
+    WarehouseInUseError,
+    WarehouseUnavailableError,
+)
 from airflow_provider_dango.warehouse.tables import AUDIT_TABLES, META_SCHEMA, TABLES, TableSpec
 from airflow_provider_dango.warehouse.target import (
     WAREHOUSE_ENV,
@@ -42,21 +51,40 @@ __all__ = [
     "Warehouse",
     "WarehouseBusyError",
     "WarehouseConfigError",
+    "WarehouseInUseError",
     "WarehouseTarget",
+    "WarehouseUnavailableError",
     "connect",
     "for_project",
     "mismatch",
     "quote_ident",
+    "relation_sql",
+    "relation_text",
     "resolve_target",
+    "split_relation",
     "warehouse_lock",
 ]
 
 BACKENDS: dict[str, ModuleType] = {"duckdb": duckdb_backend, "postgres": postgres_backend}
 
 
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*\Z")
+
+
 def quote_ident(name: str) -> str:
     """Quote an SQL identifier (double quotes doubled), so odd or reserved names cannot break or inject SQL."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def relation_text(*parts: str) -> str:
+    """The monitors.yml spelling of a relation that `split_relation` reads back exactly: a plain part as it is, any
+    other part in double quotes."""
+    return ".".join(p if _PLAIN.match(p) else quote_ident(p) for p in parts)
+
+
+def relation_sql(text: str) -> str:
+    """A monitors.yml `source_table` as SQL: every part through `quote_ident`."""
+    return ".".join(quote_ident(p) for p in split_relation(text))
 
 
 def qualified(table: str, schema: str = META_SCHEMA) -> str:
@@ -115,17 +143,27 @@ class Warehouse:
         """False only for a DuckDB file that was never written (nothing to read yet)."""
         return self.path.exists() if self.path is not None else True
 
+    @property
+    def lock_timeout_s(self) -> float:
+        """How long to wait for the lock: $DANGO_WAREHOUSE_LOCK_TIMEOUT, else `airflow.warehouse_lock_timeout_s`
+        in project.yml (default 1800 s)."""
+        if os.environ.get(LOCK_TIMEOUT_ENV):
+            return float(os.environ[LOCK_TIMEOUT_ENV])
+        settings = getattr(self.project, "settings", None)
+        return float(settings.airflow.warehouse_lock_timeout_s) if settings is not None else DEFAULT_LOCK_TIMEOUT_S
+
     @contextmanager
-    def lock(self, timeout_s: float = DEFAULT_LOCK_TIMEOUT_S) -> Iterator[None]:
-        """The single-writer lock (DuckDB); a no-op on PostgreSQL."""
+    def lock(self, timeout_s: float | None = None) -> Iterator[None]:
+        """The single-writer lock (DuckDB), waited for (bounded, reported); a no-op on PostgreSQL. Raises
+        WarehouseBusyError after the timeout and WarehouseInUseError when a foreign program has the file open."""
         if self.path is None:
             yield
             return
-        with duckdb_backend.file_lock(self.path, timeout_s):
+        with duckdb_backend.file_lock(self.path, timeout_s or self.lock_timeout_s, check_file=True):
             yield
 
     @contextmanager
-    def connect(self, read_only: bool = False, timeout_s: float = DEFAULT_LOCK_TIMEOUT_S) -> Iterator[Any]:
+    def connect(self, read_only: bool = False, timeout_s: float | None = None) -> Iterator[Any]:
         """A connection with `execute(sql, params)` / `executemany`, held under the lock for the duration."""
         with self.lock(timeout_s):
             if self.path is not None:
@@ -226,7 +264,7 @@ def bind_profile(project: Any, profile_data: dict[str, Any]) -> Warehouse:
 @contextmanager
 def warehouse_lock(path: Path, timeout_s: float = DEFAULT_LOCK_TIMEOUT_S) -> Iterator[None]:
     """The DuckDB single-writer lock on a file."""
-    with duckdb_backend.file_lock(Path(path), timeout_s):
+    with duckdb_backend.file_lock(Path(path), timeout_s, check_file=True):
         yield
 
 

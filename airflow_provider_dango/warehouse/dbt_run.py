@@ -89,7 +89,11 @@ def _in_folder(folder: Path) -> Iterator[None]:
 
 
 class DbtCommandError(RuntimeError):
-    pass
+    """A dbt command failed; the message is the command (without its arguments) and the database's own error."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail or message
 
 
 def run_dbt(project: Any, args: list[str]) -> Any:
@@ -102,11 +106,39 @@ def run_dbt(project: Any, args: list[str]) -> Any:
     full = [*args, "--project-dir", str(project.dbt_project_dir), "--profiles-dir", str(profiles_folder(project))]
     if wh.target.target_name and "--target" not in args:
         full += ["--target", wh.target.target_name]
+    errors: list[str] = []
+
+    def collect(event: Any) -> None:
+        if event.info.level == "error" and event.info.msg:
+            errors.append(str(event.info.msg))
+
     with patched_env(dbt_env(project)), wh.lock(), _in_folder(project.dbt_project_dir):
-        result = dbtRunner().invoke(full)
+        result = dbtRunner(callbacks=[collect]).invoke(full)
     if not result.success:
-        detail = f": {result.exception}" if result.exception else ""
-        raise DbtCommandError(f"`dbt {shlex.join(args)}` failed{detail}")
+        detail = _error_text(result.exception, errors)
+        raise DbtCommandError(f"dbt {_command(args)} failed: {detail}", detail)
     return result
 
 
+def _command(args: list[str]) -> str:
+    """`run-operation dango_monitors.run_monitors` from the argv: the words before the first option, no JSON."""
+    words = [a for a in args if a != "--quiet"]
+    shown: list[str] = []
+    for word in words:
+        if word.startswith("-"):
+            break
+        shown.append(word)
+    return shlex.join(shown)
+
+
+def _error_text(exception: BaseException | None, errors: list[str]) -> str:
+    """The database's message: dbt's error events (the macro's or adapter's error), else the exception; one line
+    per distinct message, dbt's own framing lines dropped."""
+    lines: list[str] = []
+    for text in [*errors, str(exception) if exception else ""]:
+        for line in text.splitlines():
+            line = line.strip()
+            framing = line.startswith(("Encountered an error while running operation", "Runtime Error"))
+            if line and not framing and line not in lines:
+                lines.append(line)
+    return " ".join(lines) if lines else "no error message from dbt"

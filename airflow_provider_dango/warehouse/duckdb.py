@@ -10,6 +10,8 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import re
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -21,7 +23,8 @@ log = logging.getLogger(__name__)
 
 NAME = "duckdb"
 PARAMSTYLE = "qmark"
-DEFAULT_LOCK_TIMEOUT_S = float(os.environ.get("DANGO_WAREHOUSE_LOCK_TIMEOUT", "1800"))
+LOCK_TIMEOUT_ENV = "DANGO_WAREHOUSE_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT_S = float(os.environ.get(LOCK_TIMEOUT_ENV, "1800"))
 TYPES = {
     "text": "VARCHAR",
     "bigint": "BIGINT",
@@ -33,8 +36,50 @@ TYPES = {
 SERIALISE_WRITERS = True  # DuckDB: the generated DAGs put warehouse tasks in one pool
 
 
-class WarehouseBusyError(TimeoutError):
-    """Another process kept the warehouse for longer than the lock timeout."""
+class WarehouseUnavailableError(RuntimeError):
+    """The warehouse cannot be opened now; the message is one line that says why and by whom."""
+
+
+class WarehouseBusyError(WarehouseUnavailableError, TimeoutError):
+    """Another dango process kept the warehouse for longer than the lock timeout."""
+
+
+class WarehouseInUseError(WarehouseUnavailableError):
+    """A program outside dango (which does not take dango's lock) has the DuckDB file open."""
+
+
+_FOREIGN = re.compile(r"Conflicting lock is held in (?P<exe>.*?) \(PID (?P<pid>\d+)\)")
+
+
+def in_use_error(path: Path, exc: BaseException) -> WarehouseInUseError | None:
+    """DuckDB's "Could not set lock on file" as one line naming the file and the holder; None for other errors."""
+    text = str(exc)
+    if "Could not set lock on file" not in text:
+        return None
+    found = _FOREIGN.search(text)
+    who = f"{found['exe']} (pid {found['pid']})" if found else "another program"
+    return WarehouseInUseError(
+        f"warehouse {path} is held open by another program ({who}), which does not take dango's lock: "
+        "close it there and run again"
+    )
+
+
+def check_not_held_elsewhere(path: Path) -> None:
+    """Fail in one line when a foreign program has the file open (called with dango's lock held, so any holder is
+    foreign): better now than as a raw lock error from deep inside dbt or dlt."""
+    if not path.exists():
+        return
+    import duckdb
+
+    try:
+        duckdb.connect(str(path)).close()
+    except duckdb.IOException as exc:
+        error = in_use_error(path, exc)
+        if error is None:
+            raise
+        raise error from None
+    except duckdb.Error:
+        return  # e.g. this process has the file open with another configuration: not a foreign holder
 
 
 # Locks this thread already holds, by lock file: a task that holds the warehouse for its whole run (a dbt task) may
@@ -50,10 +95,11 @@ def _held_counts() -> dict[str, int]:
 
 
 @contextmanager
-def file_lock(path: Path, timeout_s: float = DEFAULT_LOCK_TIMEOUT_S) -> Iterator[None]:
+def file_lock(path: Path, timeout_s: float = DEFAULT_LOCK_TIMEOUT_S, check_file: bool = False) -> Iterator[None]:
     """Hold an exclusive lock on `path` for the duration; waits up to `timeout_s`, logging while it waits.
 
-    Re-entrant within a thread: taking it again while this thread holds it returns at once.
+    Re-entrant within a thread: taking it again while this thread holds it returns at once. `check_file`: `path` is a
+    DuckDB file; once the lock is ours, fail in one line if a foreign program has it open.
     """
     key = str(lock_file(path))
     counts = _held_counts()
@@ -66,6 +112,8 @@ def file_lock(path: Path, timeout_s: float = DEFAULT_LOCK_TIMEOUT_S) -> Iterator
         return
     handle = acquire(path, timeout_s)
     try:
+        if check_file:
+            check_not_held_elsewhere(path)
         yield
     finally:
         release(handle)
@@ -76,7 +124,8 @@ def lock_file(path: Path) -> Path:
 
 
 def acquire(path: Path, timeout_s: float = DEFAULT_LOCK_TIMEOUT_S) -> Any:
-    """Take the lock (waiting, with a log line when it has to); returns the open lock file for `release`."""
+    """Take the lock, waiting up to `timeout_s` (one line naming the holder when it has to wait); returns the open
+    lock file for `release`. The holder writes who it is (pid, start time, command) into the lock file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     lock_path = lock_file(path)
     deadline = time.monotonic() + timeout_s
@@ -89,15 +138,37 @@ def acquire(path: Path, timeout_s: float = DEFAULT_LOCK_TIMEOUT_S) -> Any:
         except BlockingIOError:
             if time.monotonic() >= deadline:
                 handle.close()
-                raise WarehouseBusyError(f"warehouse {path} stayed locked for {timeout_s:.0f} s") from None
+                raise WarehouseBusyError(
+                    f"warehouse {path} stayed locked for {timeout_s:.0f} s by {holder(lock_path)}: gave up "
+                    f"(raise airflow.warehouse_lock_timeout_s in .dango/project.yml or ${LOCK_TIMEOUT_ENV})"
+                ) from None
             if waited_since is None:
-                log.info("Waiting for the warehouse %s: another task is using it", path)
+                log.info("waiting for the warehouse lock on %s held by %s", path, holder(lock_path))
                 waited_since = time.monotonic()
-            time.sleep(0.2)
+            time.sleep(0.1)
     if waited_since is not None:
-        log.info("Got the warehouse %s after waiting %.1f s", path, time.monotonic() - waited_since)
+        log.info("got the warehouse lock on %s after waiting %.1f s", path, time.monotonic() - waited_since)
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()} {time.time():.3f} {_command()}\n")
+    handle.flush()
     _held_counts()[str(lock_path)] = 1
     return handle
+
+
+def _command() -> str:
+    """What this process is, in a few words (`dango pii scan`, `airflow tasks run ...`)."""
+    argv = [Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python", *sys.argv[1:3]]
+    return " ".join(a.replace("\n", " ") for a in argv)[:80]
+
+
+def holder(lock_path: Path) -> str:
+    """Who holds the lock, as its holder wrote it: `dango pii scan (pid 123, since 4 s)`."""
+    try:
+        pid, started, command = lock_path.read_text(encoding="utf-8").strip().split(" ", 2)
+        return f"{command} (pid {int(pid)}, since {max(time.time() - float(started), 0):.0f} s)"
+    except (OSError, ValueError):
+        return "another process"
 
 
 def release(handle: Any) -> None:
@@ -106,6 +177,8 @@ def release(handle: Any) -> None:
         close_dbt_duckdb()
     finally:
         _held_counts().pop(str(Path(handle.name)), None)
+        handle.seek(0)
+        handle.truncate()
         fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
         handle.close()
 
@@ -135,6 +208,11 @@ def open_connection(path: Path, read_only: bool = False) -> Iterator[Any]:
         read_only = False
     try:
         con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        error = in_use_error(path, exc)
+        if error is None:
+            raise
+        raise error from None
     except duckdb.ConnectionException:
         if not read_only:
             raise
