@@ -70,3 +70,15 @@ def test_nan_infinity_and_null_are_never_normal_and_json_is_strict(mini, capsys)
         assert "NaN or infinite" in results[name]["error"]
     assert results["all_null"]["status"] == "insufficient_history"
     assert results["all_null"]["value"] is None  # not 0.00
+
+
+def test_a_monitor_error_exits_non_zero_with_the_database_message(mini, capsys):
+    """Issue 16 item 5: an `error` is not a pass, and it says what the database said (the SQL binds, so the probe
+    passes it; it fails while dbt runs it)."""
+    write_monitors(mini, "monitors:\n  - name: broken\n    source_table: raw_mini.orders\n"
+                   "    value_expression: sum(cast(currency as integer))\n    time_column: created_at\n")
+    assert main(["monitors", "run", "--json", "--as-of", AS_OF, "--project-dir", str(mini)]) == 1
+    result = strict_json(capsys.readouterr().out)["results"][0]
+    assert result["status"] == "error"
+    assert "Could not convert string 'EUR' to INT32" in result["error"], result["error"]
+    assert "--args" not in result["error"] and "run-operation" not in result["error"]
