@@ -6,10 +6,12 @@ new project is judged on its first sync; freshness (hours since the newest row) 
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import Any
 
 from airflow_provider_dango.config import DangoProject
-from airflow_provider_dango.warehouse import for_project, quote_ident
+from airflow_provider_dango.warehouse import for_project, quote_ident, relation_text
 
 TIME_NAMES = ["created_at", "updated_at", "inserted_at", "event_time", "timestamp", "ts", "occurred_at", "order_date"]
 
@@ -25,6 +27,15 @@ def _time_column(columns: list[tuple[str, str]]) -> str | None:
         if n.endswith(("_at", "_time", "_date")):
             return n
     return timeish[0] if timeish else None
+
+
+def _monitor_name(base: str) -> str:
+    """A plain monitor name for any table name: other characters become `_`, plus a short hash of the real name when
+    any were replaced (so two odd names never collide)."""
+    plain = re.sub(r"[^A-Za-z0-9_]+", "_", base).strip("_") or "table"
+    if plain == base:
+        return base
+    return f"{plain}_{hashlib.sha1(base.encode('utf-8')).hexdigest()[:6]}"
 
 
 def suggest_monitors(project: DangoProject) -> list[dict[str, Any]]:
@@ -46,9 +57,9 @@ def suggest_monitors(project: DangoProject) -> list[dict[str, Any]]:
     for schema, name, column, dtype in rows:
         tables.setdefault((schema, name), []).append((column, dtype))
     for (schema, name), columns in tables.items():
-        source_table = f"{schema}.{name}"
+        source_table = relation_text(schema, name)  # reads back as exactly these two parts, whatever the name
         time_col = _time_column(columns)
-        base = f"{schema.removeprefix('raw_')}_{name}"
+        base = _monitor_name(f"{schema.removeprefix('raw_')}_{name}")
         count: dict[str, Any] = {
             "name": f"{base}_row_count",
             "source_table": source_table,
@@ -59,12 +70,12 @@ def suggest_monitors(project: DangoProject) -> list[dict[str, Any]]:
         else:
             count.update({"compare": "prior_period", "alert_threshold": 20})
         out.append(count)
+        # Hours since the newest row, in SQL that DuckDB and PostgreSQL both read.
         if time_col:
-            newest = f"max({quote_ident(time_col)})"
             now = "cast(timezone('UTC', now()) as timestamp)"
-            expression = f"date_diff('minute', cast({newest} as timestamp), {now}) / 60.0"
+            expression = f"extract(epoch from ({now} - cast(max({quote_ident(time_col)}) as timestamp))) / 3600.0"
         elif any(c == "_dlt_load_id" for c, _ in columns):
-            expression = "(epoch(now()) - max(cast(_dlt_load_id as double))) / 3600.0"
+            expression = "(extract(epoch from now()) - max(cast(_dlt_load_id as double precision))) / 3600.0"
         else:
             continue
         out.append(
