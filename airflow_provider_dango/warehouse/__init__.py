@@ -159,7 +159,8 @@ class Warehouse:
         if self.path is None:
             yield
             return
-        with duckdb_backend.file_lock(self.path, timeout_s or self.lock_timeout_s, check_file=True):
+        timeout = self.lock_timeout_s if timeout_s is None else timeout_s
+        with duckdb_backend.file_lock(self.path, timeout, check_file=True):
             yield
 
     @contextmanager
