@@ -1,4 +1,5 @@
-"""`dango drift check|accept` (and Dango's `dango governance accept SOURCE`), plus the drift part of `dango demo`."""
+"""`dango drift check|accept|baseline export` (and Dango's `dango governance accept SOURCE`), plus the drift part of
+`dango demo`."""
 
 from __future__ import annotations
 
@@ -18,7 +19,39 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     c.add_argument("--json", action="store_true", help="machine-readable output")
     c.set_defaults(func=run_check)
     _add_accept(sub, common)
+    _add_baseline(sub, common)
     _add_governance_alias(subparsers, common)
+
+
+def _add_baseline(sub: Any, common: argparse.ArgumentParser) -> None:
+    b = sub.add_parser("baseline", parents=[common], help="the accepted baselines as committed files (dbt CI)")
+    bsub = b.add_subparsers(dest="baseline_command", metavar="ACTION", required=True)
+    e = bsub.add_parser(
+        "export",
+        parents=[common],
+        help="write the accepted baselines to a YAML file and the dbt seed dango_drift_baseline",
+    )
+    e.add_argument("--out", metavar="PATH", help="YAML file to write (default: .dango/drift_baseline.yml)")
+    e.add_argument("--seed-dir", metavar="DIR", help="folder for the seed (default: the dbt project's first seed path)")
+    e.set_defaults(func=run_baseline_export)
+
+
+def run_baseline_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from airflow_provider_dango.commands._project import load
+    from airflow_provider_dango.drift_baseline import BaselineExportError, export
+    from airflow_provider_dango.warehouse import WarehouseConfigError
+
+    try:
+        project = load(args.project_dir)
+        result = export(project, Path(args.out) if args.out else None, Path(args.seed_dir) if args.seed_dir else None)
+    except (BaselineExportError, WarehouseConfigError) as exc:
+        err_console.print(f"error: {exc}", markup=False)
+        return 2
+    console.print(result.summary(), markup=False)
+    console.print("commit both files; in CI run `dbt build --vars '{dango_drift_compare_to: committed}'`", markup=False)
+    return 0
 
 
 def _add_accept(sub: Any, common: argparse.ArgumentParser) -> None:
