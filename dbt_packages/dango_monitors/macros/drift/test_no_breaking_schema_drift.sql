@@ -39,7 +39,7 @@
     {%- else -%}
         {%- set run_id = 'test:' ~ invocation_id ~ ':' ~ model.schema ~ '.' ~ model.identifier -%}
         {%- if execute -%}
-            {% do dango_monitors.drift_check(relations=relations, run_id=run_id, first_sight_by='table') %}
+            {% do dango_monitors.drift_check(relations=relations, run_id=run_id, first_sight_by='table', summary=false) %}
         {%- endif -%}
         select table_schema, table_name, column_name, change, severity, old_type, new_type, rename_of, note,
                {{ dango_monitors.drift_reason_sql() }} as reason
