@@ -97,11 +97,12 @@ def run_check(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report.as_json())
     else:
-        print_report(report)
+        print_report(report, synced=set(project.sources))
     return 1 if report.has_breaking else 0
 
 
-def print_report(report: Any, out: Any = None) -> None:
+def print_report(report: Any, out: Any = None, synced: set[str] | None = None) -> None:
+    """The verdict for people; `synced` (the project's dlt sources) decides which breaking sources really block dbt."""
     from airflow_provider_dango.drift import display_name
 
     out = out or console
@@ -125,14 +126,19 @@ def print_report(report: Any, out: Any = None) -> None:
     if out.width < 110:  # narrow terminal: the note is the least needed column
         columns, rows = columns[:-1], [r[:-1] for r in rows]
     _table(out, "schema changes", columns, rows)
-    if report.blocked_sources:
-        for source in report.blocked_sources:
+    if not report.blocked_sources:
+        out.print("additive changes only: baselines advanced")
+    for source in report.blocked_sources:
+        if synced is None or source in synced:
             out.print(
                 f"[red]blocked[/]: dbt models downstream of source [bold]{source}[/] are skipped until you run "
                 f"`dango drift accept {source}`"
             )
-    else:
-        out.print("additive changes only: baselines advanced")
+        else:  # only a synced source's DAG runs the drift gate before dbt: claiming a block here would be false
+            out.print(
+                f"[red]breaking[/]: [bold]{source}[/] is not a synced source, so no DAG gates dbt on it and nothing is "
+                f"blocked; fix the change, or accept it with `dango drift accept {source}`"
+            )
 
 
 def _table(out: Any, title: str, columns: list[str], rows: list[list[Any]]) -> None:

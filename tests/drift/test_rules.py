@@ -156,7 +156,11 @@ def test_cli_json_exact_format_exit_codes_and_accept(bare_project: Path, capsys:
     assert out.count("\n") == 1  # only the JSON document on stdout: no dbt log lines
 
     assert main(["drift", "check", *args]) == 1  # still breaking: the baseline stays
-    assert "dango drift accept x" in " ".join(capsys.readouterr().out.split())
+    text = " ".join(capsys.readouterr().out.split())
+    assert "dango drift accept x" in text
+    # raw_x is no synced source of this project: no DAG gates dbt on it, so the CLI must not claim a block.
+    assert "x is not a synced source, so no DAG gates dbt on it and nothing is blocked" in text
+    assert "are skipped" not in text
 
     assert main(["governance", "accept", "x", *args]) == 0  # Dango's spelling of `dango drift accept`
     assert "raw_x.t" in capsys.readouterr().out
