@@ -144,16 +144,10 @@ def _downstream_problems(project: Any) -> list[Any]:
             if models_behind(manifest, mapping, [source]):
                 continue
             schema = project.sources[source].schema_name if source in project.sources else f"raw_{source}"
-            problems.append(
-                Problem(
-                    schedules_yml,
-                    line,
-                    (
-                        f"schedule {schedule.name!r}: source {source!r} has no dbt models downstream (no model selects from "
-                        f"a dbt source on schema {schema}): its dbt step builds nothing for it; add models, or make the "
-                        "schedule `type: sync_only`"
-                    ),
-                    "warning",
-                )
+            message = (
+                f"schedule {schedule.name!r}: source {source!r} has no dbt models downstream (no model selects "
+                f"from a dbt source on schema {schema}): its dbt step builds nothing for it; add models, or make "
+                "the schedule `type: sync_only`"
             )
+            problems.append(Problem(schedules_yml, line, message, "warning"))
     return problems
