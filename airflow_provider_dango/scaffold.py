@@ -1,4 +1,5 @@
-"""Files of a new project (`dango init`): commented `.dango/` files, a dlt source, a dbt project, the DAG file."""
+"""Files of a new project (`dango init`): commented `.dango/` files, a dlt source, a dbt project, the DAG file; or,
+with `--dbt-project`, only the `.dango/` files and the DAG file around an existing dbt project (`adopt`)."""
 
 from __future__ import annotations
 
@@ -173,6 +174,70 @@ def scaffold(directory: Path, name: str | None = None, force: bool = False) -> l
     written = []
     for rel, text in files.items():
         path = directory / rel
+        if path.exists():
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+ADOPT_PROJECT_YML = """\
+# dango project settings around an existing dbt project. The warehouse is that project's dbt target (its own
+# profiles.yml: airflow.dbt_profiles_dir, then DBT_PROFILES_DIR, then the dbt project folder, then ~/.dbt).
+project:
+  name: {name}
+platform:
+  dbt_project_dir: {dbt_dir}
+airflow:
+  pool: dango_warehouse                  # Airflow pool (1 slot) that serialises DuckDB writers
+  # dbt_profiles_dir: ...                # where profiles.yml is, when dbt would not find it by itself
+  # dbt_target: ci                       # default: the profile's own target
+"""
+
+ADOPT_SOURCES_YML = """\
+# dlt sources, each landing in schema raw_<name>. None yet: this project's data arrives some other way.
+version: "1.0"
+sources: []
+"""
+
+ADOPT_SCHEDULES_YML = """\
+# Schedules, in Dango's format. A `type: dbt` schedule runs only dbt_command; add `type: sync` schedules when dango's
+# dlt sources feed this project.
+schedules:
+  - name: dbt_daily
+    type: dbt
+    cron: daily
+    dbt_command: dbt build
+
+notifications:
+  webhooks: []
+"""
+
+
+def adopt(directory: Path, dbt_project: Path, name: str | None = None, force: bool = False) -> list[Path]:
+    """Write the `.dango/` files and the DAG file for an existing dbt project; nothing inside the dbt project."""
+    import os
+
+    directory = directory.resolve()
+    dbt_project = dbt_project.resolve()
+    if not (dbt_project / "dbt_project.yml").is_file():
+        raise ScaffoldError(f"{dbt_project}: no dbt_project.yml (--dbt-project must name a dbt project folder)")
+    name = name or re.sub(r"[^a-z0-9_]", "_", directory.name.lower()).strip("_") or "dango"
+    if not re.match(r"^[a-z][a-z0-9_]*$", name):
+        raise ScaffoldError(f"project name {name!r} must start with a letter and use a-z, 0-9 and _")
+    if (directory / ".dango").exists() and not force:
+        raise ScaffoldError(f"{directory / '.dango'} exists (use --force to add the missing files)")
+    rel = Path(os.path.relpath(dbt_project, directory)).as_posix()
+    files = {
+        ".dango/project.yml": ADOPT_PROJECT_YML.format(name=name, dbt_dir=rel if rel.startswith(".") else f"./{rel}"),
+        ".dango/sources.yml": ADOPT_SOURCES_YML,
+        ".dango/schedules.yml": ADOPT_SCHEDULES_YML,
+        "dags/dango_dags.py": DAG_FILE,
+    }
+    written = []
+    for rel_path, text in files.items():
+        path = directory / rel_path
         if path.exists():
             continue
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -49,14 +49,16 @@ class Target:
                     os.environ[k] = v
 
 
-def _dbt(args: list[str], project: Path, target: Target | Path):
+def _dbt(args: list[str], project: Path, target: Target | Path, callbacks: list | None = None):
     """dbt in-process on the integration project; a Path means that DuckDB file (the other test modules' form)."""
     from dbt.cli.main import dbtRunner
 
     if isinstance(target, Path):
         target = Target("duckdb", {"DANGO_WAREHOUSE": str(target)})
     with target.environment():
-        return dbtRunner().invoke([*args, "--project-dir", str(project), "--profiles-dir", str(project)])
+        return dbtRunner(callbacks=callbacks or []).invoke(
+            [*args, "--project-dir", str(project), "--profiles-dir", str(project)]
+        )
 
 
 def _pending(name: str, target: Target) -> str | None:
@@ -93,7 +95,12 @@ def test_dbt_project_declares_name_and_version_range() -> None:
 
 def test_integration_tests_build(integration_project: tuple[Path, Target]) -> None:
     project, target = integration_project
-    result = _dbt(["build", "--exclude", "tag:expect_failure", "tag:expect_error"], project, target)
+    deprecations: list[str] = []
+    keep = lambda e: deprecations.append(e.info.name) if "Deprecation" in e.info.name else None  # noqa: E731
+    result = _dbt(["build", "--no-partial-parse", "--show-all-deprecations", "--exclude", "tag:expect_failure",
+                   "tag:expect_error"], project, target, [keep])
+    # dbt 1.10+: generic test arguments sit under `arguments:`; the package's own examples must not warn.
+    assert not [d for d in deprecations if "GenericTest" in d], deprecations
     statuses = {r.node.name: str(r.status) for r in (result.result or [])}
     assert statuses, f"dbt build ran nothing: {result.exception}"
     failed = {n: s for n, s in statuses.items() if s not in ("success", "pass") and not _pending(n, target)}
@@ -198,3 +205,36 @@ def test_audit_views_on_hostile_schema(integration_project: tuple[Path, Target])
     finally:
         # Put the fixture-based view back for any later test of this module.
         assert _dbt(["run", "--select", "vw_run_summary"], project, target).success
+
+
+def _generic_tests(node: object) -> Iterator[tuple[str, dict]]:
+    """Every `dango_monitors.<test>: {...}` entry anywhere in a parsed YAML document."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str) and key.startswith("dango_monitors.") and isinstance(value, dict):
+                yield key, value
+            yield from _generic_tests(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _generic_tests(item)
+
+
+def test_readme_examples_put_test_arguments_under_arguments() -> None:
+    """dbt 1.10+ warns (MissingArgumentsPropertyInGenericTestDeprecation) on test arguments beside `config:`; every
+    README example a user copies must use `arguments:`."""
+    import re
+
+    import yaml
+
+    found = 0
+    for readme in (REPO / "README.md", PACKAGE / "README.md"):
+        for block in re.findall(r"```yaml\n(.*?)```", readme.read_text(encoding="utf-8"), re.S):
+            try:
+                doc = yaml.safe_load(block)
+            except yaml.YAMLError:
+                continue
+            for name, entry in _generic_tests(doc):
+                found += 1
+                stray = set(entry) - {"arguments", "config", "name", "description"}
+                assert not stray, f"{readme.name}: {name} has {sorted(stray)} outside `arguments:`"
+    assert found >= 3, "no README example of a dango_monitors generic test found"

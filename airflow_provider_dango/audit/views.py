@@ -17,9 +17,10 @@ class ViewsNotBuiltError(LookupError):
 
 
 def build_views(project: Any) -> None:
-    """`dbt run --select tag:dango_audit`: (re)create the three views in the project's dbt target schema."""
+    """`dbt run --select tag:dango_audit`: (re)create the three views (opt-in in the package: enabled for this run by
+    `dango_audit_views`) in the schema `<target schema>_<dango_schema>` under dbt's default schema naming."""
 
-    run_dbt(project, ["run", "--select", f"tag:{AUDIT_TAG}", "--quiet"])
+    run_dbt(project, ["run", "--select", f"tag:{AUDIT_TAG}", "--vars", "{dango_audit_views: true}", "--quiet"])
 
 
 def _locate(con: Any, view: str) -> str:

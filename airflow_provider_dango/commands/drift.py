@@ -1,4 +1,5 @@
-"""`dango drift check|accept` (and Dango's `dango governance accept SOURCE`), plus the drift part of `dango demo`."""
+"""`dango drift check|accept|baseline export` (and Dango's `dango governance accept SOURCE`), plus the drift part of
+`dango demo`."""
 
 from __future__ import annotations
 
@@ -18,7 +19,39 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     c.add_argument("--json", action="store_true", help="machine-readable output")
     c.set_defaults(func=run_check)
     _add_accept(sub, common)
+    _add_baseline(sub, common)
     _add_governance_alias(subparsers, common)
+
+
+def _add_baseline(sub: Any, common: argparse.ArgumentParser) -> None:
+    b = sub.add_parser("baseline", parents=[common], help="the accepted baselines as committed files (dbt CI)")
+    bsub = b.add_subparsers(dest="baseline_command", metavar="ACTION", required=True)
+    e = bsub.add_parser(
+        "export",
+        parents=[common],
+        help="write the accepted baselines to a YAML file and the dbt seed dango_drift_baseline",
+    )
+    e.add_argument("--out", metavar="PATH", help="YAML file to write (default: .dango/drift_baseline.yml)")
+    e.add_argument("--seed-dir", metavar="DIR", help="folder for the seed (default: the dbt project's first seed path)")
+    e.set_defaults(func=run_baseline_export)
+
+
+def run_baseline_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from airflow_provider_dango.commands._project import load
+    from airflow_provider_dango.drift_baseline import BaselineExportError, export
+    from airflow_provider_dango.warehouse import WarehouseConfigError
+
+    try:
+        project = load(args.project_dir)
+        result = export(project, Path(args.out) if args.out else None, Path(args.seed_dir) if args.seed_dir else None)
+    except (BaselineExportError, WarehouseConfigError) as exc:
+        err_console.print(f"error: {exc}", markup=False)
+        return 2
+    console.print(result.summary(), markup=False)
+    console.print("commit both files; in CI run `dbt build --vars '{dango_drift_compare_to: committed}'`", markup=False)
+    return 0
 
 
 def _add_accept(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -64,11 +97,12 @@ def run_check(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report.as_json())
     else:
-        print_report(report)
+        print_report(report, synced=set(project.sources))
     return 1 if report.has_breaking else 0
 
 
-def print_report(report: Any, out: Any = None) -> None:
+def print_report(report: Any, out: Any = None, synced: set[str] | None = None) -> None:
+    """The verdict for people; `synced` (the project's dlt sources) decides which breaking sources really block dbt."""
     from airflow_provider_dango.drift import display_name
 
     out = out or console
@@ -92,14 +126,19 @@ def print_report(report: Any, out: Any = None) -> None:
     if out.width < 110:  # narrow terminal: the note is the least needed column
         columns, rows = columns[:-1], [r[:-1] for r in rows]
     _table(out, "schema changes", columns, rows)
-    if report.blocked_sources:
-        for source in report.blocked_sources:
+    if not report.blocked_sources:
+        out.print("additive changes only: baselines advanced")
+    for source in report.blocked_sources:
+        if synced is None or source in synced:
             out.print(
                 f"[red]blocked[/]: dbt models downstream of source [bold]{source}[/] are skipped until you run "
                 f"`dango drift accept {source}`"
             )
-    else:
-        out.print("additive changes only: baselines advanced")
+        else:  # only a synced source's DAG runs the drift gate before dbt: claiming a block here would be false
+            out.print(
+                f"[red]breaking[/]: [bold]{source}[/] is not a synced source, so no DAG gates dbt on it and nothing is "
+                f"blocked; fix the change, or accept it with `dango drift accept {source}`"
+            )
 
 
 def _table(out: Any, title: str, columns: list[str], rows: list[list[Any]]) -> None:

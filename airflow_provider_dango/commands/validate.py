@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
 
     problems.extend(load_pii_overrides(project.dango_dir, project.root)[1])
     problems.extend(_warehouse_problems(project))
+    problems.extend(_downstream_problems(project))
     problems.sort(key=lambda p: (str(p.file), p.line or 0))
     errors = [p for p in problems if p.level == "error"]
     for p in problems:
@@ -112,3 +113,41 @@ def _monitor_sql_problems(project: Any, monitors: Any) -> list[Any]:
         line = doc.line_of((key, i)) if doc is not None and i is not None else None
         out.append(Problem(shown, line, f"{key}[{i}] ({name!r}): {error}"))
     return out
+
+
+def _downstream_problems(project: Any) -> list[Any]:
+    """A warning per sync schedule source with no dbt model downstream (by the manifest): its dbt step builds nothing
+    for that source, and no drift gate protects anything. Without a manifest there is nothing to check against."""
+    from airflow_provider_dango.config import Problem, ScheduleType
+    from airflow_provider_dango.drift import _manifest_or_none, models_behind, schema_sources
+
+    manifest = _manifest_or_none(project)
+    if manifest is None:
+        return []
+    mapping = schema_sources(project, manifest)
+    schedules_yml = project.dango_dir.relative_to(project.root) / "schedules.yml"
+    path = project.root / schedules_yml
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    problems = []
+    for schedule in project.schedules:
+        if schedule.type != ScheduleType.SYNC or not schedule.enabled:
+            continue
+        line = next(
+            (
+                i
+                for i, text in enumerate(lines, 1)
+                if text.strip() in (f"- name: {schedule.name}", f"name: {schedule.name}")
+            ),
+            None,
+        )
+        for source in schedule.sources:
+            if models_behind(manifest, mapping, [source]):
+                continue
+            schema = project.sources[source].schema_name if source in project.sources else f"raw_{source}"
+            message = (
+                f"schedule {schedule.name!r}: source {source!r} has no dbt models downstream (no model selects "
+                f"from a dbt source on schema {schema}): its dbt step builds nothing for it; add models, or make "
+                "the schedule `type: sync_only`"
+            )
+            problems.append(Problem(schedules_yml, line, message, "warning"))
+    return problems

@@ -69,7 +69,7 @@ def story(project: Any, dag: Any, dag_run: Any, out: Any) -> None:
     second = run_dag(dag, "second DAG run: drift check, then dbt...")
     result = _drift_result(second) or {}
     if result.get("run_id"):
-        print_report(read_report(project, result["run_id"]), out)
+        print_report(read_report(project, result["run_id"]), out, synced=set(project.sources))
     states = task_states(second)
     skipped = _models(states, "skipped")
     built = _models(states, "success")

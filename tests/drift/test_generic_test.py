@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import REPO
 from tests.drift.conftest import sql
-from tests.test_dbt_package import _dbt
+from tests.test_dbt_package import Target, _dbt
 
 PACKAGE = REPO / "dbt_packages" / "dango_monitors"
 
@@ -68,3 +69,42 @@ def test_generic_test_fails_until_accepted(dbt_project: tuple[Path, Path]) -> No
     )
     assert accepted.success
     assert _drift_test(project, warehouse, "v2") == []
+
+
+def _operation_log(project: Path, warehouse: Path, macro: str, args: str) -> str:
+    """Run a run-operation and return what dbt logged at info level (what a person sees)."""
+    from dbt.cli.main import dbtRunner
+
+    lines: list[str] = []
+
+    def keep(event: Any) -> None:  # dbt's EventMsg
+        if event.info.name == "JinjaLogInfo":
+            lines.append(event.info.msg)
+
+    with Target("duckdb", {"DANGO_WAREHOUSE": str(warehouse)}).environment():
+        result = dbtRunner(callbacks=[keep]).invoke(
+            ["run-operation", macro, "--args", args, "--project-dir", str(project), "--profiles-dir", str(project)]
+        )
+    assert result.success, result.exception
+    return "\n".join(lines)
+
+
+def test_check_and_accept_log_a_human_summary(dbt_project: tuple[Path, Path]) -> None:
+    """drift_check says per table what changed, what is breaking and what happens next; drift_accept says what it
+    accepted (it used to print nothing at all)."""
+    project, warehouse = dbt_project
+    sql(warehouse, "CREATE SCHEMA raw_shop", "CREATE TABLE raw_shop.orders (id INTEGER, amount DECIMAL(12,2), note "
+        "VARCHAR)", "CREATE TABLE raw_shop.customers (id INTEGER)")
+    first = _operation_log(project, warehouse, "dango_monitors.drift_check", "{schemas: [raw_shop], run_id: s1}")
+    assert "dango drift_check run s1: 2 table(s) checked: 0 with breaking changes, 0 additive, 2 baselined" in first
+    assert "raw_shop.orders: first sight, baseline stored" in first
+    sql(warehouse, "ALTER TABLE raw_shop.orders DROP COLUMN note", "ALTER TABLE raw_shop.customers ADD COLUMN email "
+        "VARCHAR")
+    second = _operation_log(project, warehouse, "dango_monitors.drift_check", "{schemas: [raw_shop], run_id: s2}")
+    assert "1 with breaking changes, 1 additive, 0 baselined" in second
+    assert "raw_shop.orders: BREAKING note column_removed (VARCHAR -> -) [breaking]" in second
+    assert "fails until accepted" in second
+    assert "raw_shop.customers: additive email column_added (- -> VARCHAR) - baseline advanced" in second
+    accepted = _operation_log(project, warehouse, "dango_monitors.drift_accept", "{schemas: [raw_shop]}")
+    assert "1 table(s) accepted" in accepted
+    assert "raw_shop.orders: accepted note column_removed (VARCHAR -> -) [breaking]" in accepted

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from airflow_provider_dango.warehouse import for_project
 from tests.drift.conftest import sql
@@ -137,6 +138,10 @@ def test_cli_json_exact_format_exit_codes_and_accept(bare_project: Path, capsys:
     sql(for_project(project).path, "CREATE SCHEMA raw_x", "CREATE TABLE raw_x.t (a INTEGER, b VARCHAR)")
     args = ["--project-dir", str(bare_project)]
 
+    # Nothing baselined yet: exporting says so instead of writing an empty baseline that would fail every table.
+    assert main(["drift", "baseline", "export", *args]) == 2
+    assert "no accepted baselines" in capsys.readouterr().err
+
     assert main(["drift", "check", "--json", *args]) == 0
     assert json.loads(capsys.readouterr().out) == {"baselined": ["raw_x.t"], "changes": [], "blocked_sources": []}
 
@@ -156,12 +161,25 @@ def test_cli_json_exact_format_exit_codes_and_accept(bare_project: Path, capsys:
     assert out.count("\n") == 1  # only the JSON document on stdout: no dbt log lines
 
     assert main(["drift", "check", *args]) == 1  # still breaking: the baseline stays
-    assert "dango drift accept x" in " ".join(capsys.readouterr().out.split())
+    text = " ".join(capsys.readouterr().out.split())
+    assert "dango drift accept x" in text
+    # raw_x is no synced source of this project: no DAG gates dbt on it, so the CLI must not claim a block.
+    assert "x is not a synced source, so no DAG gates dbt on it and nothing is blocked" in text
+    assert "are skipped" not in text
 
     assert main(["governance", "accept", "x", *args]) == 0  # Dango's spelling of `dango drift accept`
     assert "raw_x.t" in capsys.readouterr().out
     assert main(["drift", "check", "--json", *args]) == 0
     assert json.loads(capsys.readouterr().out)["changes"] == []
+
+    out_file = bare_project / "ci" / "baseline.yml"
+    assert main(["drift", "baseline", "export", "--out", str(out_file), *args]) == 0
+    capsys.readouterr()
+    exported = yaml.safe_load(out_file.read_text(encoding="utf-8"))
+    assert exported["tables"] == [{"schema": "raw_x", "table": "t", "accepted_by": "dango drift accept", "columns": [
+        {"name": "a", "type": "INTEGER", "nullable": True}, {"name": "c", "type": "INTEGER", "nullable": True}]}]
+    seed = (bare_project / "dbt" / "seeds" / "dango_drift_baseline.csv").read_text(encoding="utf-8")
+    assert seed.splitlines()[1:] == ["raw_x,t,a,1,INTEGER,YES", "raw_x,t,c,2,INTEGER,YES"]
 
     assert main(["drift", "check", "--source", "nope", *args]) == 2
     assert "unknown source 'nope'" in capsys.readouterr().err

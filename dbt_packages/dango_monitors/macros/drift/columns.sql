@@ -1,7 +1,8 @@
 {#-
     The current columns of the warehouse, from ONE metadata query (information_schema.columns), never from the
     tables themselves: a table dropped meanwhile is simply absent. Ignores system schemas, dango's own schema, dlt's
-    `_dlt_*` tables and columns, and dlt's `<dataset>_staging` schemas.
+    `_dlt_*` tables and columns, dlt's `<dataset>_staging` schemas, dbt's store-failures schemas
+    (`<schema>_dbt_test__audit`) and the committed-baseline seed (`dango_drift_baseline`) itself.
 
     schemas: list of schema names, or none for every user schema.
     relations: list of [schema, table] pairs (the generic test), or none.
@@ -95,6 +96,9 @@
       and col.table_schema not in ('information_schema', {{ dango_monitors.drift_literal(dango_monitors.dango_schema()) }})
       and substr(col.table_schema, 1, 3) <> 'pg_'
       and substr(col.table_name, 1, 5) <> '_dlt_'
+      and col.table_schema <> 'dbt_test__audit'
+      and right(col.table_schema, 16) <> '_dbt_test__audit'
+      and col.table_name <> 'dango_drift_baseline'
       and substr(col.column_name, 1, 5) <> '_dlt_'
       and not (
         right(col.table_schema, 8) = '_staging'

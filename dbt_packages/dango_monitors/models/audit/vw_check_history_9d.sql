@@ -1,4 +1,6 @@
-{{ config(materialized='view', tags=['dango_audit']) }}
+{#- Opt-in (var dango_audit_views), in the schema named by dango_schema (dbt's naming: <target>_<dango_schema>). -#}
+{{ config(materialized='view', tags=['dango_audit'], enabled=var('dango_audit_views', false) | as_bool,
+          schema=var('dango_schema', 'dango')) }}
 {#- Per check and target, the last nine days (today and the eight before): how often it passed, failed or flagged,
     on how many days it had a problem, and a one-line timeline, so a one-off is told from a trend.
     Checks are dbt tests (last try per run) and dango checks (drift, PII, monitors, freshness). -#}

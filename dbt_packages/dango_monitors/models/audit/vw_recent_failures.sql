@@ -1,4 +1,6 @@
-{{ config(materialized='view', tags=['dango_audit']) }}
+{#- Opt-in (var dango_audit_views), in the schema named by dango_schema (dbt's naming: <target>_<dango_schema>). -#}
+{{ config(materialized='view', tags=['dango_audit'], enabled=var('dango_audit_views', false) | as_bool,
+          schema=var('dango_schema', 'dango')) }}
 {#- Everything that failed in the last 7 days, newest first: failed tasks (last try), failed dbt nodes and failed
     dango checks, each with its error text and a link to the Airflow run. -#}
 

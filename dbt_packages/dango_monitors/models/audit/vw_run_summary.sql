@@ -1,4 +1,6 @@
-{{ config(materialized='view', tags=['dango_audit']) }}
+{#- Opt-in (var dango_audit_views), in the schema named by dango_schema (dbt's naming: <target>_<dango_schema>). -#}
+{{ config(materialized='view', tags=['dango_audit'], enabled=var('dango_audit_views', false) | as_bool,
+          schema=var('dango_schema', 'dango')) }}
 {#- One row per DAG run, newest first: did it work, what did it load, what did the checks find, where to click. -#}
 
 with runs as (
