@@ -9,6 +9,7 @@ dbt, dlt, the checks and the audit tables all reach that one database. Secrets s
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from airflow.sdk import BaseHook
@@ -96,8 +97,16 @@ def release_after_dbt_task(*_args: Any, **_kwargs: Any) -> None:
 def after_cosmos_dbt(tmp_project_dir: str, context: Any = None, **kwargs: Any) -> None:
     """The Cosmos callback of dango's dbt tasks: record the node results for the audit trail, then release."""
     from airflow_provider_dango.audit.dbt_results import record_cosmos_run_results
+    from airflow_provider_dango.operators.retry import add_failing_tests, record_dbt_outcome
 
+    project = None
     try:
         record_cosmos_run_results(tmp_project_dir, context, **kwargs)
+        # Failed tests or broken SQL: the retry policy fails the task at once, the alert names the tests.
+        project = load_project_with_warehouse(kwargs["project_dir"]) if kwargs.get("project_dir") else None
+        if project is not None and record_dbt_outcome(project, Path(tmp_project_dir) / "target", context) is None:
+            project = None
     finally:
         release_after_dbt_task()
+    if project is not None:
+        add_failing_tests(project, context)
