@@ -101,6 +101,12 @@ def default_args(project: DangoProject, schedule: Schedule) -> dict[str, Any]:
     return args
 
 
+def _paused(project: DangoProject) -> dict[str, Any]:
+    """`airflow.is_paused_upon_creation` when the project sets it; otherwise Airflow's own default applies."""
+    paused = project.settings.airflow.is_paused_upon_creation
+    return {} if paused is None else {"is_paused_upon_creation": paused}
+
+
 def build_schedule_dag(project: DangoProject, schedule: Schedule) -> DAG:
     """One schedule's DAG: sync tasks -> checks after sync (drift) -> dbt -> checks after dbt (PII, monitors,
     then profiles after the PII scan)."""
@@ -129,6 +135,7 @@ def build_schedule_dag(project: DangoProject, schedule: Schedule) -> DAG:
         default_args=task_defaults,
         tags=tags,
         params={"dango_schedule": schedule.name},
+        **_paused(project),
         **callbacks,
     ) as dag:
         syncs: list[BaseOperator] = []

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseNotifier, BaseOperator
 
 from airflow_provider_dango.alerts import Event, emit
-from airflow_provider_dango.alerts.stale import run_stale_check, watched_sources
+from airflow_provider_dango.alerts.stale import run_stale_check
 from airflow_provider_dango.hooks.warehouse import DangoWarehouseHook, load_project_with_warehouse
 from airflow_provider_dango.warehouse import qualified
 
@@ -264,12 +264,16 @@ class DangoStaleCheckOperator(BaseOperator):
 
 
 def stale_check_dag(project: DangoProject) -> Any:
-    """The `dango_stale_check` DAG, or None when nothing is watched (no webhooks, on_stale off, no sync schedule)."""
+    """The `dango_stale_check` DAG: whenever a webhook and a source exist, unless `notifications.stale_check: false`.
+    Which sources it alerts on follows `on_stale` and each schedule's `notify_on`."""
     from airflow.sdk import DAG
     from airflow.timetables.trigger import CronTriggerTimetable
 
-    if not project.notifications.webhooks or not project.notifications.on_stale or not watched_sources(project):
-        return None
+    settings = project.notifications
+    if not settings.stale_check or not settings.webhooks or not project.sources:
+        return None  # it also retries the alert outbox, so `on_stale: false` or `notify_on` do not remove it
+    paused = project.settings.airflow.is_paused_upon_creation
+    extra = {} if paused is None else {"is_paused_upon_creation": paused}
     with DAG(
         dag_id=STALE_CHECK_DAG_ID,
         description="dango: alert on sources with no successful sync for stale_threshold_hours; retry the outbox",
@@ -279,6 +283,7 @@ def stale_check_dag(project: DangoProject) -> Any:
         max_active_runs=1,
         tags=["dango", "dango:alerts"],
         default_args={"owner": "dango", "retries": 0},
+        **extra,
     ) as dag:
         DangoStaleCheckOperator(task_id="check_stale_sources", project_dir=str(project.root))
     return dag

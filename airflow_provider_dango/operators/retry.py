@@ -16,7 +16,7 @@ from typing import Any
 
 from airflow.sdk.definitions.retry_policy import RetryDecision, RetryPolicy
 
-from airflow_provider_dango.failures import dbt_failure_is_deterministic, failing_tests, failed_nodes, is_deterministic
+from airflow_provider_dango.failures import dbt_failure_is_deterministic, failed_nodes, failing_tests, is_deterministic
 
 log = logging.getLogger(__name__)
 
