@@ -28,6 +28,7 @@ from airflow_provider_dango.cosmos_glue import dbt_group_for_sources, dbt_tasks_
 from airflow_provider_dango.hooks.warehouse import DangoWarehouseHook
 from airflow_provider_dango.operators import drift, monitors, pii, profile
 from airflow_provider_dango.operators.pipeline import PipelineStep, PipelineTasks
+from airflow_provider_dango.operators.retry import DangoRetryPolicy
 from airflow_provider_dango.operators.script import DangoScriptOperator
 from airflow_provider_dango.operators.sync import DangoSyncOperator
 
@@ -92,10 +93,18 @@ def default_args(project: DangoProject, schedule: Schedule) -> dict[str, Any]:
         "retry_exponential_backoff": schedule.backoff_multiplier,
         "max_retry_delay": dt.timedelta(hours=1),
         "execution_timeout": timeout,
+        # A failed dbt test, broken SQL or a config error fails at once (its alert with it); the rest is retried.
+        "retry_policy": DangoRetryPolicy(),
     }
     if DangoWarehouseHook(project).serialise_writers():
         args["pool"] = project.settings.airflow.pool  # DuckDB: one writer at a time
     return args
+
+
+def _paused(project: DangoProject) -> dict[str, Any]:
+    """`airflow.is_paused_upon_creation` when the project sets it; otherwise Airflow's own default applies."""
+    paused = project.settings.airflow.is_paused_upon_creation
+    return {} if paused is None else {"is_paused_upon_creation": paused}
 
 
 def build_schedule_dag(project: DangoProject, schedule: Schedule) -> DAG:
@@ -126,6 +135,7 @@ def build_schedule_dag(project: DangoProject, schedule: Schedule) -> DAG:
         default_args=task_defaults,
         tags=tags,
         params={"dango_schedule": schedule.name},
+        **_paused(project),
         **callbacks,
     ) as dag:
         syncs: list[BaseOperator] = []

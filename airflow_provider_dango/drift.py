@@ -486,6 +486,9 @@ def run_step(
 ) -> DriftResult:
     """Check `scope.sources` (default: every schema), name the dbt models a block skips, write the audit rows and
     (scope.alerts) send the governance event. The run id is used as given: results and audit rows join on it."""
+    from airflow_provider_dango.warehouse import require_warehouse
+
+    require_warehouse(project, "schema drift check")
     run_id = run_id or new_run_id("cli")
     report = check(project, sources=scope.sources, run_id=run_id)
     if scope.sources is not None:

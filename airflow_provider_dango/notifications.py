@@ -10,6 +10,7 @@ Thin adapters: they turn an Airflow callback context into an `alerts.Event` and 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseNotifier, BaseOperator
 
 from airflow_provider_dango.alerts import Event, emit
-from airflow_provider_dango.alerts.stale import run_stale_check, watched_sources
+from airflow_provider_dango.alerts.stale import run_stale_check
 from airflow_provider_dango.hooks.warehouse import DangoWarehouseHook, load_project_with_warehouse
 from airflow_provider_dango.warehouse import qualified
 
@@ -121,9 +122,18 @@ class DangoTaskFailureNotifier(DangoNotifier):
         if task_id.startswith("sync_"):
             base["sources"] = [task_id.removeprefix("sync_")]
             return Event(type="sync_failed", **base)
+        from airflow_provider_dango.operators.retry import outcome_for
+
+        outcome = outcome_for(ti)
+        if outcome is not None and outcome.failing_tests:
+            # From this try's run_results: each failing test with its offending rows (PII masked).
+            names = [t["test"] for t in outcome.failing_tests]
+            summary = f"{len(names)} dbt test(s) failed in {task_id}: {', '.join(names)}"
+            details = {"failing_tests": outcome.failing_tests}
+            return Event(type="dbt_test_failed", summary=summary, details=details, **base)
         if task_id.endswith((".test", "_test")) or ".test" in task_id:
             tests = sorted(set(_TEST_NAME.findall(error or "")))
-            details = {"failing_tests": tests} if tests else {}
+            details = {"failing_tests": [{"test": t} for t in tests]} if tests else {}
             summary = f"dbt tests failed in {task_id}" + (f": {', '.join(tests)}" if tests else "")
             return Event(type="dbt_test_failed", summary=summary, details=details, **base)
         return Event(type="dag_failed", summary=f"task {task_id} failed", **base)
@@ -135,19 +145,48 @@ class DangoRetryNotifier(DangoNotifier):
     def build_event(self, project: DangoProject, context: Any) -> Event | None:
 
         ti = _get(context, "ti")
-        task = getattr(ti, "task", None)
-        delay = getattr(task, "retry_delay", None) or dt.timedelta(seconds=30)
-        next_at = dt.datetime.now(dt.timezone.utc) + (delay if isinstance(delay, dt.timedelta) else dt.timedelta())
+        next_at = next_retry_datetime(ti, context)
         base = self._base(
             context,
             error=_error_text(_get(context, "exception")),
             attempt_number=getattr(ti, "try_number", None),
-            next_retry_at=next_at.isoformat(timespec="seconds"),
+            next_retry_at=next_at.isoformat(timespec="milliseconds") if next_at else None,
         )
         task_id = str(base.get("task_id") or "")
         if task_id.startswith("sync_"):
             base["sources"] = [task_id.removeprefix("sync_")]
         return Event(type="sync_retrying", **base)
+
+
+def next_retry_datetime(ti: Any, context: Any) -> dt.datetime | None:
+    """When the scheduler will start the next try: Airflow's own `TaskInstance.next_retry_datetime` (exponential
+    backoff from `retry_delay`, its per-try jitter, `max_retry_delay`), given what the task process knows of the try
+    that just failed. The jitter hashes the logical date as the metadata database returns it, so it is passed so."""
+    from types import SimpleNamespace
+
+    from airflow.models.taskinstance import TaskInstance
+
+    task = getattr(ti, "task", None)
+    if task is None or getattr(task, "retry_delay", None) is None:
+        return None
+    logical = _get(context, "logical_date")
+    if logical is not None:
+        logical = logical.astimezone(dt.timezone.utc)
+        logical = dt.datetime.combine(logical.date(), logical.time(), tzinfo=dt.timezone.utc)
+    shim = SimpleNamespace(
+        retry_delay_override=None,
+        task=task,
+        try_number=getattr(ti, "try_number", 1) or 1,
+        dag_id=getattr(ti, "dag_id", None),
+        task_id=getattr(ti, "task_id", None),
+        logical_date=logical,
+        end_date=getattr(ti, "end_date", None) or dt.datetime.now(dt.timezone.utc),
+        log=logging.getLogger(__name__),
+    )
+    try:
+        return TaskInstance.next_retry_datetime(shim)  # type: ignore[arg-type]
+    except Exception:  # an Airflow without this method: the plain delay
+        return shim.end_date + task.retry_delay
 
 
 class DangoSuccessNotifier(DangoNotifier):
@@ -225,12 +264,16 @@ class DangoStaleCheckOperator(BaseOperator):
 
 
 def stale_check_dag(project: DangoProject) -> Any:
-    """The `dango_stale_check` DAG, or None when nothing is watched (no webhooks, on_stale off, no sync schedule)."""
+    """The `dango_stale_check` DAG: whenever a webhook and a source exist, unless `notifications.stale_check: false`.
+    Which sources it alerts on follows `on_stale` and each schedule's `notify_on`."""
     from airflow.sdk import DAG
     from airflow.timetables.trigger import CronTriggerTimetable
 
-    if not project.notifications.webhooks or not project.notifications.on_stale or not watched_sources(project):
-        return None
+    settings = project.notifications
+    if not settings.stale_check or not settings.webhooks or not project.sources:
+        return None  # it also retries the alert outbox, so `on_stale: false` or `notify_on` do not remove it
+    paused = project.settings.airflow.is_paused_upon_creation
+    extra = {} if paused is None else {"is_paused_upon_creation": paused}
     with DAG(
         dag_id=STALE_CHECK_DAG_ID,
         description="dango: alert on sources with no successful sync for stale_threshold_hours; retry the outbox",
@@ -240,6 +283,7 @@ def stale_check_dag(project: DangoProject) -> Any:
         max_active_runs=1,
         tags=["dango", "dango:alerts"],
         default_args={"owner": "dango", "retries": 0},
+        **extra,
     ) as dag:
         DangoStaleCheckOperator(task_id="check_stale_sources", project_dir=str(project.root))
     return dag

@@ -243,6 +243,9 @@ def run_step(
 ) -> PiiScanResult:
     """Scan `scope.schemas` / `scope.tables` (default: every user table), write one audit row per finding with the
     same run id as `dango_pii_findings`, and (scope.alerts) send one governance event for new findings."""
+    from airflow_provider_dango.warehouse import require_warehouse
+
+    require_warehouse(project, "PII scan")
     result = scan(
         project,
         schemas=scope.schemas,

@@ -319,6 +319,9 @@ def run_step(
 ) -> ProfileResult:
     """Profile what `scope` names under `run_id` (Airflow's run id in a DAG, so profiles join the run's other
     results); the pillar step the operator and `dango profile` both call."""
+    from airflow_provider_dango.warehouse import require_warehouse
+
+    require_warehouse(project, "column profiles")
     manifest = load_manifest(project) if project.manifest_path.exists() else None
     relations = relations_in_scope(project, scope, manifest)
     result = profile(project, relations, run_id=run_id or new_run_id("profile"), manifest=manifest)

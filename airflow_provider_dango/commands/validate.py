@@ -15,11 +15,17 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also import each dlt source's function, and bind each monitor's SQL against the warehouse",
     )
+    p.add_argument(
+        "--airflow",
+        action="store_true",
+        help="also check the Airflow metadata database of $AIRFLOW_HOME: the pools and connections the project uses",
+    )
     p.set_defaults(func=run)
     config = subparsers.add_parser("config", help="Dango's spelling: `dango config validate`")
     config_sub = config.add_subparsers(dest="config_command", required=True)
     alias = config_sub.add_parser("validate", parents=[common], help="same as `dango validate`")
     alias.add_argument("--deep", action="store_true", help=argparse.SUPPRESS)
+    alias.add_argument("--airflow", action="store_true", help=argparse.SUPPRESS)
     alias.set_defaults(func=run)
 
 
@@ -43,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
     problems.extend(load_pii_overrides(project.dango_dir, project.root)[1])
     problems.extend(_warehouse_problems(project))
     problems.extend(_downstream_problems(project))
+    if getattr(args, "airflow", False):
+        problems.extend(_airflow_problems(project))
     problems.sort(key=lambda p: (str(p.file), p.line or 0))
     errors = [p for p in problems if p.level == "error"]
     for p in problems:
@@ -151,3 +159,56 @@ def _downstream_problems(project: Any) -> list[Any]:
             )
             problems.append(Problem(schedules_yml, line, message, "warning"))
     return problems
+
+
+def _airflow_problems(project: Any) -> list[Any]:
+    """Against the metadata database of $AIRFLOW_HOME: the pool the DuckDB DAGs run in exists with one slot, and
+    every connection the project names exists (`warehouse_conn_id`, webhooks' `conn_id` and `secret: conn:`)."""
+    from airflow_provider_dango.config import Problem
+
+    project_yml = project.dango_dir.relative_to(project.root) / "project.yml"
+    schedules_yml = project.dango_dir.relative_to(project.root) / "schedules.yml"
+    try:
+        from airflow.models.connection import Connection
+
+        from airflow_provider_dango.hooks.pools import pool_problems
+        from airflow_provider_dango.hooks.warehouse import DangoWarehouseHook
+    except Exception as exc:
+        return [Problem(project_yml, None, f"--airflow: Airflow cannot be imported here: {exc}")]
+    needed: list[tuple[Any, str, str]] = []  # (file, key, conn_id)
+    conn_id = project.settings.airflow.warehouse_conn_id
+    if conn_id:
+        needed.append((project_yml, "airflow.warehouse_conn_id", conn_id))
+    for i, hook in enumerate(project.notifications.webhooks):
+        if hook.conn_id:
+            needed.append((schedules_yml, f"notifications.webhooks[{i}].conn_id ({hook.name!r})", hook.conn_id))
+        if hook.secret_conn_id:
+            needed.append((schedules_yml, f"notifications.webhooks[{i}].secret ({hook.name!r})", hook.secret_conn_id))
+    out = []
+    for file, key, cid in needed:
+        try:
+            Connection.get_connection_from_secrets(cid)
+        except Exception as exc:
+            if type(exc).__name__ != "AirflowNotFoundException":
+                return [Problem(file, None, f"--airflow: cannot read the Airflow metadata database: {exc}")]
+            out.append(Problem(file, None, f"{key}: Airflow connection {cid!r} does not exist in {_home()}"))
+    schedules = [s for s in project.schedules if s.enabled]
+    try:
+        uses_pool = bool(schedules) and DangoWarehouseHook(project).serialise_writers()
+    except Exception:
+        uses_pool = bool(schedules)  # the missing warehouse connection is reported above
+    if uses_pool:
+        pool = project.settings.airflow.pool
+        try:
+            found = pool_problems({pool})
+        except Exception as exc:
+            return [*out, Problem(project_yml, None, f"--airflow: cannot read the Airflow metadata database: {exc}")]
+        users = ", ".join(s.name for s in schedules)
+        out.extend(Problem(project_yml, None, f"airflow.pool: {p} (used by {users})") for p in found)
+    return out
+
+
+def _home() -> str:
+    import os
+
+    return f"AIRFLOW_HOME={os.environ.get('AIRFLOW_HOME', '~/airflow')}"

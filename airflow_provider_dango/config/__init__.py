@@ -385,6 +385,17 @@ def load_project(root: str | Path) -> DangoProject:
                     "warning",
                 )
             )
+        for key, var in webhook.unset_env_refs():
+            # Alerts resolve ${VAR} where they are sent: the scheduler, the dag-processor (DAG-level callbacks) and
+            # the workers (task callbacks) all need it. Checked in the process that loads the project.
+            problems.append(
+                schedules_doc.problem(
+                    ("notifications", "webhooks", i, *key.split(".", 1)),
+                    f"notifications.webhooks[{i}].{key}: webhook {webhook.name!r} needs environment variable {var}, "
+                    "which is not set here; its alerts fail until it is (scheduler, dag-processor and workers)",
+                    "warning",
+                )
+            )
         for header in webhook.plaintext_secret_headers:
             problems.append(
                 schedules_doc.problem(

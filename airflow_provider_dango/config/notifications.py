@@ -7,7 +7,7 @@ Our additions per webhook: `format: teams|email`, `events:` (only these event na
 (values may be `${ENV_VAR}`), `secret:` (HMAC-SHA256 signing key: `${ENV_VAR}` or `conn:<conn_id>`, never plain
 text), `to:` (email recipients) and `timeout_seconds`.
 Top-level additions: `dedup_window_minutes`, `retry_delays_seconds`,
-`outbox_path`, `lease_seconds`, `stale_check_cron`.
+`outbox_path`, `lease_seconds`, `stale_check_cron`, `stale_check`.
 
 Webhook URLs are secrets. Dango keeps them in the YAML; we accept that for compatibility but prefer `${ENV_VAR}`
 or an Airflow connection id (`conn_id`), and `dango validate` warns about a literal URL. Every secret is resolved at
@@ -126,6 +126,21 @@ class Webhook(DangoModel):
                 out[key] = resolved
         return out
 
+    def unset_env_refs(self) -> list[tuple[str, str]]:
+        """(key, variable) for each `${VAR}` this webhook names that is not set in this process's environment."""
+        refs = [("url", self.url), ("secret", self.secret), *((f"headers.{k}", v) for k, v in self.headers.items())]
+        out = []
+        for key, value in refs:
+            ref = _ENV_REF.match(value or "")
+            if ref and ref.group(1) not in os.environ:
+                out.append((key, ref.group(1)))
+        return out
+
+    @property
+    def conn_ids(self) -> list[str]:
+        """Airflow connections this webhook needs: `conn_id`, and `secret: conn:<id>`."""
+        return [c for c in (self.conn_id, self.secret_conn_id) if c]
+
     @property
     def secret_conn_id(self) -> str | None:
         ref = _CONN_REF.match(self.secret or "")
@@ -153,6 +168,10 @@ class NotificationsConfig(DangoModel):
         "default: every attempt's timeout and wait, plus 30 s",
     )
     stale_check_cron: str = "*/15 * * * *"
+    stale_check: bool = Field(
+        default=True,
+        description="generate the dango_stale_check DAG whenever a webhook and a source exist; false turns it off",
+    )
 
     @field_validator("retry_delays_seconds")
     @classmethod

@@ -45,6 +45,10 @@ class AirflowSettings(DangoModel):
     pool: str = "dango_warehouse"
     base_url: str = Field(default="http://localhost:8080", description="Airflow UI, for links in alerts")
     extra_python_paths: list[str] = ["."]
+    is_paused_upon_creation: bool | None = Field(
+        default=None,
+        description="whether generated DAGs start paused; none: Airflow's [core] dags_are_paused_at_creation (true)",
+    )
     audit_retention_days: int = Field(
         default=30, description="days of dango_audit_* rows kept in the warehouse; 0 keeps everything"
     )

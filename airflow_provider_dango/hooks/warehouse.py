@@ -9,20 +9,34 @@ dbt, dlt, the checks and the audit tables all reach that one database. Secrets s
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from airflow.sdk import BaseHook
 
 from airflow_provider_dango.config import load_project
-from airflow_provider_dango.warehouse import BACKENDS, Warehouse, bind_profile, for_project
+from airflow_provider_dango.warehouse import BACKENDS, Warehouse, WarehouseConfigError, bind_profile, for_project
 from airflow_provider_dango.warehouse.target import target_names
+
+
+def profile_mapping(conn_id: str) -> Any:
+    """Cosmos's profile mapping of the warehouse connection; a missing connection is one clear line (a DAG import
+    error at parse time, the first error line of a task), and retrying will not create it."""
+    from airflow.sdk.exceptions import AirflowNotFoundException
+    from cosmos.profiles import get_automatic_profile_mapping
+
+    try:
+        return get_automatic_profile_mapping(conn_id)
+    except AirflowNotFoundException:
+        raise WarehouseConfigError(
+            f".dango/project.yml: airflow.warehouse_conn_id: Airflow connection {conn_id!r} does not exist "
+            f"(create it with `airflow connections add {conn_id} ...` or an AIRFLOW_CONN_{conn_id.upper()} variable)"
+        ) from None
 
 
 def connection_profile(conn_id: str) -> tuple[dict[str, Any], dict[str, str]]:
     """(dbt target data, environment its env_var() references need) for an Airflow connection, via Cosmos."""
-    from cosmos.profiles import get_automatic_profile_mapping
-
-    mapping = get_automatic_profile_mapping(conn_id)
+    mapping = profile_mapping(conn_id)
     return dict(mapping.profile), dict(mapping.env_vars)
 
 
@@ -44,9 +58,7 @@ class DangoWarehouseHook(BaseHook):
         """Whether the DAGs must put warehouse tasks in the one-slot pool (DuckDB), decided without rendering
         credentials: DAG parsing stays fast."""
         if self.warehouse_conn_id:
-            from cosmos.profiles import get_automatic_profile_mapping
-
-            kind = get_automatic_profile_mapping(self.warehouse_conn_id).dbt_profile_type
+            kind = profile_mapping(self.warehouse_conn_id).dbt_profile_type
         else:
             kind = target_names(self.project).type
         return bool(BACKENDS[kind].SERIALISE_WRITERS) if kind in BACKENDS else True
@@ -102,8 +114,16 @@ def release_after_dbt_task(*_args: Any, **_kwargs: Any) -> None:
 def after_cosmos_dbt(tmp_project_dir: str, context: Any = None, **kwargs: Any) -> None:
     """The Cosmos callback of dango's dbt tasks: record the node results for the audit trail, then release."""
     from airflow_provider_dango.audit.dbt_results import record_cosmos_run_results
+    from airflow_provider_dango.operators.retry import add_failing_tests, record_dbt_outcome
 
+    project = None
     try:
         record_cosmos_run_results(tmp_project_dir, context, **kwargs)
+        # Failed tests or broken SQL: the retry policy fails the task at once, the alert names the tests.
+        project = load_project_with_warehouse(kwargs["project_dir"]) if kwargs.get("project_dir") else None
+        if project is not None and record_dbt_outcome(project, Path(tmp_project_dir) / "target", context) is None:
+            project = None
     finally:
         release_after_dbt_task()
+    if project is not None:
+        add_failing_tests(project, context)

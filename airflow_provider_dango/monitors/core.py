@@ -196,6 +196,9 @@ def run_step(
 ) -> MonitorsRun:
     """Judge every monitor as of `scope.as_of`, write one audit row per monitor with the run id of
     `dango_monitor_results`, and (scope.alerts) alert on flagged / trending / errored ones."""
+    from airflow_provider_dango.warehouse import require_warehouse
+
+    require_warehouse(project, "metric monitors")
     run_id = run_id or new_run_id("monitors")
     results = run_monitors(project, as_of=scope.as_of, run_id=run_id, config=config)
     run = MonitorsRun(run_id, results, schedule, project.settings.project.name)

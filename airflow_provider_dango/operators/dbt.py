@@ -13,6 +13,7 @@ from airflow.sdk import BaseOperator
 from airflow_provider_dango.audit.dbt_results import record_run_results_file
 from airflow_provider_dango.dbt import parse_dbt_command, run_dbt
 from airflow_provider_dango.hooks.warehouse import load_project_with_warehouse
+from airflow_provider_dango.operators.retry import add_failing_tests, record_dbt_outcome
 
 
 class DangoDbtCommandOperator(BaseOperator):
@@ -33,6 +34,8 @@ class DangoDbtCommandOperator(BaseOperator):
             run_dbt(project, argv)
         finally:
             _record_dbt_results(project, context, started)
+            if record_dbt_outcome(project, project.dbt_project_dir / "target", context, since=started):
+                add_failing_tests(project, context)  # for the retry policy and the failure alert
 
 
 def _record_dbt_results(project: Any, context: Any, started: float) -> None:

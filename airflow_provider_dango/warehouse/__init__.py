@@ -24,6 +24,7 @@ from types import ModuleType
 from typing import Any
 
 from airflow_provider_dango.config.monitors import split_relation
+from airflow_provider_dango.failures import DeterministicError
 from airflow_provider_dango.warehouse import duckdb as duckdb_backend
 from airflow_provider_dango.warehouse import postgres as postgres_backend
 from airflow_provider_dango.warehouse.duckdb import (
@@ -250,6 +251,21 @@ def for_project(project: Any) -> Warehouse:
     warehouse = Warehouse(resolve_target(project, profile_data), project)
     project._warehouse = warehouse
     return warehouse
+
+class WarehouseMissingError(DeterministicError, FileNotFoundError):
+    """A check was asked to read a DuckDB warehouse file that is not there."""
+
+
+def require_warehouse(project: Any, step: str) -> None:
+    """Fail in one line when the DuckDB file is gone, rather than open (and so create) an empty one and report that
+    nothing was found. Only a sync creates the file."""
+    warehouse = for_project(project)
+    if not warehouse.exists():
+        raise WarehouseMissingError(
+            f"{step}: the warehouse file {warehouse.path} does not exist (deleted, or never synced); "
+            "nothing was checked. A sync creates it again (the schedule's sync DAG, or `dango sync <source>`)"
+        )
+
 
 
 def bind_profile(project: Any, profile_data: dict[str, Any]) -> Warehouse:
