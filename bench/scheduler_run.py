@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -38,11 +38,13 @@ def _seconds(start: str, end: str) -> float:
 
 
 def _only_triggered_runs(project: Path, dbt_tasks: str | None) -> None:
-    """No run of the latest missed interval when the DAG is unpaused: only the runs this script triggers."""
+    """Only the runs this script triggers: with `catchup: none` Airflow still starts the latest interval's run when the
+    DAG is unpaused, so the schedule starts tomorrow."""
     path = project / ".dango" / "schedules.yml"
     schedules = yaml.safe_load(path.read_text())
     for schedule in schedules["schedules"]:
         schedule["catchup"] = "none"
+        schedule["start_date"] = (date.today() + timedelta(days=2)).isoformat()
         if dbt_tasks:
             schedule["dbt_tasks"] = dbt_tasks
     path.write_text(yaml.safe_dump(schedules, sort_keys=False))
