@@ -210,3 +210,25 @@ def test_parsing_does_not_import_dlt_sources(built_shop: Path, tmp_path: Path) -
     sys.modules.pop("pipelines.shop_source", None)
     dagbag_for(built_shop, tmp_path)
     assert "pipelines.shop_source" not in sys.modules
+
+
+def test_single_dbt_task_failure_names_the_failing_nodes(tmp_path: Path) -> None:
+    """The one-task build's error line names each failing model and test (from this build's run_results.json)."""
+    import json
+    import time
+
+    from airflow_provider_dango.operators.dbt import _failing_nodes, _node_statuses
+
+    started = time.time() - 1
+    (tmp_path / "run_results.json").write_text(json.dumps({"results": [
+        {"unique_id": "model.shop.stg_orders", "status": "success", "message": "OK"},
+        {"unique_id": "test.shop.not_null_orders_amount.1a", "status": "fail", "failures": 3, "message": "Got 3"},
+        {"unique_id": "model.shop.fct_orders", "status": "error", "message": "Binder Error: no column x\nmore"},
+        {"unique_id": "model.shop.daily_revenue", "status": "skipped", "message": None},
+    ]}), encoding="utf-8")
+    assert _failing_nodes(tmp_path, started) == [
+        "test.shop.not_null_orders_amount.1a (fail: 3 failing row(s))",
+        "model.shop.fct_orders (error: Binder Error: no column x)",
+    ]
+    assert _node_statuses(tmp_path, started)["model.shop.daily_revenue"] == "skipped"
+    assert _failing_nodes(tmp_path, time.time() + 60) == []  # a file left over from an earlier command is not read
