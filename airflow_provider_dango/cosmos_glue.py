@@ -9,6 +9,8 @@ from airflow_provider_dango.config import DangoProject, Schedule
 from airflow_provider_dango.dbt import dbt_env, dbt_profile, load_manifest_cached, parse_dbt_command
 from airflow_provider_dango.hooks.warehouse import hold_for_dbt_task, release_after_dbt_task
 
+SINGLE_TASK_ID = "dbt_build"
+
 
 class ManifestMissingError(FileNotFoundError):
     pass
@@ -95,12 +97,25 @@ def dbt_group_for_sources(project: DangoProject, schedule: Schedule, sources: li
     if not models:
         return None
     names = sorted({manifest["nodes"][uid]["name"] for uid in models})
+    if schedule.dbt_tasks == "single":
+        return _single_task(project, select=names)
     return _group(project, names, [], "after_each")
+
+
+def _single_task(project: DangoProject, **kwargs: Any) -> Any:
+    """`dbt_tasks: single`: one dbt task for the whole selection (no Cosmos rendering, no Cosmos import)."""
+    from airflow_provider_dango.operators.dbt import DangoDbtBuildOperator
+
+    return DangoDbtBuildOperator(task_id=SINGLE_TASK_ID, project_dir=str(project.root), **kwargs)
 
 
 def dbt_tasks_for_command(project: DangoProject, schedule: Schedule, command: str) -> Any:
     """A `type: dbt` schedule: a Cosmos group for build/run/test selections, one plain task for anything else."""
     parsed = parse_dbt_command(command)
+    if parsed.renderable and schedule.dbt_tasks == "single":
+        return _single_task(
+            project, select=parsed.select, exclude=parsed.exclude, verb=parsed.verb, full_refresh=parsed.full_refresh
+        )
     if parsed.renderable:
         behavior = {"build": "after_each", "run": "none"}[parsed.verb]
         extra = {"full_refresh": True} if parsed.full_refresh else {}

@@ -1,7 +1,8 @@
 """`.dango/schedules.yml`: Dango's schedule format plus our Airflow-side additions.
 
 Dango keys and defaults are kept exactly (see shared/reference/dango-compat.md); our additions are `retries`,
-`retry_delay_seconds`, `retry_exponential_backoff`, `catchup`, `tags`, `max_active_runs` and `on_assets`.
+`retry_delay_seconds`, `retry_exponential_backoff`, `catchup`, `tags`, `max_active_runs`, `on_assets` and
+`dbt_tasks`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class ScheduleType(str, Enum):
 
 NotifyOn = Literal["failure", "success", "stale"]
 Catchup = Literal["none", "latest", "all"]
+DbtTasks = Literal["per_model", "single"]
 
 
 def resolve_cron(value: str) -> str:
@@ -69,6 +71,9 @@ class Schedule(DangoModel):
     tags: list[str] = []
     max_active_runs: int = Field(default=1, gt=0)
     on_assets: list[str] = []
+    # `per_model`: Cosmos renders a task per model and per model's tests; `single`: one `dbt build` task (one dbt
+    # start-up per run: much faster under a real scheduler; per-node results in the audit trail and its XCom).
+    dbt_tasks: DbtTasks = "per_model"
 
     @field_validator("cron")
     @classmethod

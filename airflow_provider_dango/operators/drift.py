@@ -5,7 +5,8 @@ sources (first), and the gate that skips dbt behind a broken source.
 Every Cosmos dbt task of a model that reads (directly or through other models) one of the schedule's sources gets a
 pre-execute hook, `DriftGate`: when the drift task reported one of those sources as blocked, the task raises
 AirflowSkipException with the reason and the accept command. Skips propagate down the Cosmos graph through the default
-`all_success` trigger rule, while models reading only healthy sources run as usual.
+`all_success` trigger rule, while models reading only healthy sources run as usual. With `dbt_tasks: single` the one
+dbt task reads the same verdict and excludes those models from its build.
 """
 
 from __future__ import annotations
@@ -102,12 +103,17 @@ def _model_name(task_id: str, group_id: str) -> str | None:
     return None
 
 
+def _model_reads(project: Any) -> dict[str, set[str]]:
+    """Model name -> the sources it reads (directly or through other models), from the manifest."""
+    manifest = load_manifest_cached(project)
+    return model_sources(manifest, schema_sources(project, manifest))
+
+
 def _sources_per_task(project: Any, dbt: Any) -> dict[Any, set[str]]:
     """Each task of a Cosmos dbt group -> the sources its model reads (directly or through other models)."""
     if dbt is None or not hasattr(dbt, "children") or not project.manifest_path.exists():
         return {}
-    manifest = load_manifest_cached(project)
-    reads = model_sources(manifest, schema_sources(project, manifest))
+    reads = _model_reads(project)
     group_id = getattr(dbt, "group_id", "dbt")
     found = {}
     for task in _iter_tasks(dbt):
@@ -139,8 +145,14 @@ def pipeline_step(project: Any, schedule: Any, tasks: Any) -> Any:
     """A drift task before dbt: between sync and dbt in every DAG that syncs, and first in a `type: dbt` DAG whose
     models read dango sources (a breaking change found by a sync DAG must not be built over by a dbt-only DAG).
     Either way, dbt tasks behind a blocked source are skipped."""
+    single = hasattr(tasks.dbt, "drift_task_id")  # `dbt_tasks: single`: one dbt task, gated by its excludes
     if tasks.syncs:
         sources = list(schedule.sources)
+    elif single:
+        read = set().union(*_model_reads(project).values()) if project.manifest_path.exists() else set()
+        sources = sorted(read & set(project.sources))
+        if not sources:
+            return None
     else:
         read = set().union(*_sources_per_task(project, tasks.dbt).values())
         sources = sorted(read & set(project.sources))
@@ -154,5 +166,8 @@ def pipeline_step(project: Any, schedule: Any, tasks: Any) -> Any:
         doc_md="Schema drift: compares the sources' columns with their accepted baselines. Breaking changes "
         "skip the dbt models downstream of that source until `dango drift accept <source>`.",
     )
-    gate_dbt_tasks(project, tasks.dbt, DRIFT_TASK_ID)
+    if single:
+        tasks.dbt.drift_task_id = DRIFT_TASK_ID
+    else:
+        gate_dbt_tasks(project, tasks.dbt, DRIFT_TASK_ID)
     return PipelineStep(after_sync=[drift])

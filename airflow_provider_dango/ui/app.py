@@ -22,7 +22,7 @@ from airflow_provider_dango.catalog.pack import pack
 from airflow_provider_dango.catalog.page import render_page
 from airflow_provider_dango.catalog.search import SearchIndex
 
-PREFIX = "/dango"
+PREFIX = "/dango"  # the same as `ui.plugin.PREFIX` (kept light: imported by every Airflow process)
 PROJECT_ENV = "DANGO_PROJECT_DIR"
 PAGES = ("catalog", "monitors", "governance", "runs")
 SERVER_TTL_S = 30

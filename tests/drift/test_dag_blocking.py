@@ -135,3 +135,40 @@ def test_dbt_only_schedule_is_gated_by_drift_too(
     assert _xcom(run, "schema_drift")["blocked_sources"] == ["shop"]
     assert states[accounts_task] == "success", states
     assert states[orders_task] == "skipped", states
+
+
+def test_single_dbt_task_excludes_the_models_behind_breaking_drift(
+    airflow_db: Path, two_sources: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dbt_tasks: single`: one `dbt build` task; breaking drift on shop excludes shop's models from it (crm's still
+    build), the node results say so, and a failing test fails the task with the test named."""
+    from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.dag_factory import build_dags
+    from airflow_provider_dango.drift import check
+    from airflow_provider_dango.sync import run_sync
+    from tests.drift.conftest import SCHEDULES_YML
+
+    (two_sources / ".dango" / "schedules.yml").write_text(SCHEDULES_YML + "    dbt_tasks: single\n", encoding="utf-8")
+    shutil.copy(REPO / "dags" / "dango_dags.py", airflow_db / "dags" / "dango_dags.py")
+    monkeypatch.setenv("DANGO_PROJECT_DIR", str(two_sources))
+    project = load_project(two_sources)
+    dag = build_dags(two_sources)["dango_nightly"]
+    assert not [t for t in dag.task_ids if t.startswith("dbt.")]
+    assert dag.get_task("dbt_build").upstream_task_ids == {"schema_drift"}
+
+    for source in ("shop", "crm"):
+        run_sync(project, source)
+    check(project, ["shop", "crm"])
+    sql(for_project(project).path, "ALTER TABLE raw_shop.orders ALTER COLUMN customer_id TYPE INTEGER")
+    run = dag.test()
+    states = _states(run)
+    assert states["schema_drift"] == "success" and states["dbt_build"] == "success", states
+    built = _xcom(run, "dbt_build")
+    assert built["skipped_by_drift"] == ["daily_revenue", "dim_customers", "fct_orders", "stg_customers", "stg_orders"]
+    models = {uid.split(".")[-1]: status for uid, status in built["results"].items() if uid.startswith("model.")}
+    assert models == {"stg_accounts": "success"}  # nothing behind the blocked source was built
+    assert sql(
+        for_project(project).path,
+        "SELECT node_name, status FROM dango.dango_audit_dbt_results "
+        f"WHERE run_id = '{run.run_id}' AND resource_type = 'model'",
+    ) == [("stg_accounts", "success")]

@@ -127,6 +127,34 @@ schedules:
     assert [t.task_id for t in seed.tasks] == ["dbt"]
 
 
+def test_single_dbt_task_shape(shop: Path, tmp_path: Path) -> None:
+    """`dbt_tasks: single`: the dbt work is one `dbt_build` task after the drift check, checks after it; a `type: dbt`
+    schedule's selection goes to it as dbt's own flags."""
+    edit_schedules(
+        shop,
+        """\
+schedules:
+  - {name: daily, cron: daily, sources: [shop], dbt_tasks: single}
+  - {name: marts, type: dbt, cron: daily, dbt_command: "dbt run --select marts --exclude dim_customers --full-refresh",
+     dbt_tasks: single}
+""",
+    )
+    bag = dagbag_for(shop, tmp_path)
+    assert bag.import_errors == {}
+    daily = bag.dags["dango_daily"]
+    assert sorted(daily.task_ids) == ["dbt_build", "monitors", "pii_scan", "profile", "schema_drift", "sync_shop"]
+    build = daily.get_task("dbt_build")
+    assert build.upstream_task_ids == {"schema_drift"}
+    assert {"pii_scan", "monitors"} <= build.downstream_task_ids
+    assert build.argv([]) == ["build", "--select", "daily_revenue", "dim_customers", "fct_orders", "stg_customers",
+                              "stg_orders"]
+    assert build.pool == "dango_warehouse" and build.drift_task_id == "schema_drift"
+    marts = bag.dags["dango_marts"].get_task("dbt_build")
+    assert marts.argv(["stg_orders"]) == [
+        "run", "--select", "marts", "--exclude", "dim_customers", "stg_orders", "--full-refresh"]
+    assert marts.upstream_task_ids == {"schema_drift"}  # its models read the shop source
+
+
 def test_broken_schedule_is_an_import_error_and_the_rest_loads(shop: Path, tmp_path: Path) -> None:
     edit_schedules(
         shop,
@@ -182,3 +210,25 @@ def test_parsing_does_not_import_dlt_sources(built_shop: Path, tmp_path: Path) -
     sys.modules.pop("pipelines.shop_source", None)
     dagbag_for(built_shop, tmp_path)
     assert "pipelines.shop_source" not in sys.modules
+
+
+def test_single_dbt_task_failure_names_the_failing_nodes(tmp_path: Path) -> None:
+    """The one-task build's error line names each failing model and test (from this build's run_results.json)."""
+    import json
+    import time
+
+    from airflow_provider_dango.operators.dbt import _failing_nodes, _node_statuses
+
+    started = time.time() - 1
+    (tmp_path / "run_results.json").write_text(json.dumps({"results": [
+        {"unique_id": "model.shop.stg_orders", "status": "success", "message": "OK"},
+        {"unique_id": "test.shop.not_null_orders_amount.1a", "status": "fail", "failures": 3, "message": "Got 3"},
+        {"unique_id": "model.shop.fct_orders", "status": "error", "message": "Binder Error: no column x\nmore"},
+        {"unique_id": "model.shop.daily_revenue", "status": "skipped", "message": None},
+    ]}), encoding="utf-8")
+    assert _failing_nodes(tmp_path, started) == [
+        "test.shop.not_null_orders_amount.1a (fail: 3 failing row(s))",
+        "model.shop.fct_orders (error: Binder Error: no column x)",
+    ]
+    assert _node_statuses(tmp_path, started)["model.shop.daily_revenue"] == "skipped"
+    assert _failing_nodes(tmp_path, time.time() + 60) == []  # a file left over from an earlier command is not read
