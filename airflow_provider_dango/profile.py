@@ -265,6 +265,8 @@ def _run_compiled(
                 return None
             compiled = cached_statements(project, key_plan[0]) if tables else Compiled([], [])
             if compiled is not None:
+                if not tables:
+                    return []
                 statements = compiled.statements if rows.has(PROFILES_TABLE) else compiled.ddl + compiled.statements
                 con.execute("BEGIN TRANSACTION")
                 try:
@@ -274,9 +276,8 @@ def _run_compiled(
                     con.execute("ROLLBACK")
                     raise
                 con.execute("COMMIT")
-                if not statements:
-                    return []
-                return rows_over(con)(COUNT_SQL, [run_id], needs=(PROFILES_TABLE,))
+                # Committed: one row per planned column of each table, so the counts need no query.
+                return [{"table_name": label, "n": len(cols)} for label, cols in tables.items()]
         if attempt == 0 and compile_statements(project, tables, masked) is None:
             return None
     return None
