@@ -6,7 +6,6 @@ never runs dbt; `dango dbt manifest` (and `make demo`) build that manifest ahead
 
 from __future__ import annotations
 
-import json
 import shlex
 from dataclasses import dataclass
 from functools import lru_cache
@@ -68,7 +67,10 @@ def build_manifest(project: DangoProject) -> Path:
 
 
 def load_manifest(project: DangoProject) -> dict[str, Any]:
-    return json.loads(project.manifest_path.read_text(encoding="utf-8"))
+    """The parsed manifest (orjson: a few times faster than the standard library on a manifest of megabytes)."""
+    import orjson
+
+    return orjson.loads(project.manifest_path.read_bytes())
 
 
 _MANIFESTS: dict[tuple[str, float], dict[str, Any]] = {}

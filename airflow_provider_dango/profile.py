@@ -113,6 +113,7 @@ def masked_columns(manifest: dict[str, Any] | None) -> list[str]:
 RUN_ID_TOKEN = "__dango_profile_run_id__"
 STATEMENTS_CACHE = "target/dango_profile/statements.json"
 MARKER = "-- dango profile statement --"
+DDL_END = "-- dango profile ddl end --"
 
 
 def _masked_by_table(project: DangoProject, rows: Any, manifest: dict[str, Any] | None) -> set[tuple[str, str]]:
@@ -132,15 +133,20 @@ def _masked_by_table(project: DangoProject, rows: Any, manifest: dict[str, Any] 
 
 
 def _columns(con: Any, scope: list[str] | None) -> dict[str, list[list[str]]]:
-    """`schema.table` -> [[column, data_type], ...] of the tables to profile (dlt's `_dlt_*` columns left out)."""
+    """`schema.table` -> [[column, data_type], ...] of the tables to profile (dlt's `_dlt_*` columns left out), read
+    from a DuckDB connection."""
     from airflow_provider_dango.warehouse import META_SCHEMA
 
     found: dict[str, list[list[str]]] = {}
+    # DuckDB's own catalog functions: the information_schema views over them cost ~10x more per call, and this runs
+    # on every profile step (the step is meant to cost little more than the profiling scans themselves).
     listed = con.execute(
-        "SELECT c.table_schema, c.table_name, c.column_name, c.data_type, t.table_type "
-        "FROM information_schema.columns c "
-        "JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
-        "WHERE c.table_schema NOT IN (?, 'information_schema', 'pg_catalog') ORDER BY 1, 2, c.ordinal_position",
+        "SELECT c.schema_name, c.table_name, c.column_name, c.data_type, "
+        "CASE WHEN t.table_name IS NULL THEN 'VIEW' WHEN t.temporary THEN 'LOCAL TEMPORARY' ELSE 'BASE TABLE' END "
+        "FROM duckdb_columns() c LEFT JOIN duckdb_tables() t ON t.database_name = c.database_name "
+        "AND t.schema_name = c.schema_name AND t.table_name = c.table_name "
+        "WHERE c.database_name = current_database() AND c.schema_name NOT IN (?, 'information_schema', 'pg_catalog') "
+        "ORDER BY 1, 2, c.column_index",
         [META_SCHEMA],
     ).fetchall()
     for schema, table, column, data_type, kind in listed:
@@ -172,17 +178,28 @@ def plan_key(
     return digest.hexdigest(), plan
 
 
-def cached_statements(project: DangoProject, key: str) -> list[str] | None:
+@dataclass
+class Compiled:
+    """The compiled SQL of a profile run: `ddl` creates dango's profile table (skipped when it exists), `statements`
+    profile the tables (a few batched INSERTs, whatever the number of tables)."""
+
+    ddl: list[str]
+    statements: list[str]
+
+
+def cached_statements(project: DangoProject, key: str) -> Compiled | None:
     try:
         cached = json.loads((project.dbt_project_dir / STATEMENTS_CACHE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return list(cached["statements"]) if isinstance(cached, dict) and cached.get("key") == key else None
+    if not isinstance(cached, dict) or cached.get("key") != key or "ddl" not in cached:
+        return None
+    return Compiled(list(cached["ddl"]), list(cached["statements"]))
 
 
 def compile_statements(
     project: DangoProject, tables: dict[str, list[list[str]]], masked: set[tuple[str, str]]
-) -> list[str] | None:
+) -> Compiled | None:
     """The SQL `profile_run` would run for these tables, compiled by dbt once per version of the macros and of the
     tables' columns, then cached: on DuckDB the step then runs without paying dbt's start-up. The run id is
     RUN_ID_TOKEN. None when it cannot be compiled (the step then runs the macro through dbt)."""
@@ -198,10 +215,11 @@ def compile_statements(
         return cached
     inline = (
         f"{{% set plan = fromjson({json.dumps(json.dumps(plan))}) %}}"
-        f"{{% for s in dango_monitors.profile_ddl() %}}{{{{ s }}}}\n{MARKER}\n{{% endfor %}}"
-        "{% for label, cols, hidden in plan %}{% set parts = label.split('.', 1) %}"
-        f"{{% for s in dango_monitors.profile_table_statements('{RUN_ID_TOKEN}', parts[0], parts[1], cols, hidden) %}}"
-        f"{{{{ s }}}}\n{MARKER}\n{{% endfor %}}{{% endfor %}}"
+        f"{{% for s in dango_monitors.profile_ddl() %}}{{{{ s }}}}\n{MARKER}\n{{% endfor %}}{DDL_END}\n"
+        "{% set specs = [] %}{% for label, cols, hidden in plan %}{% set parts = label.split('.', 1) %}"
+        "{% do specs.append([parts[0], parts[1], cols, hidden]) %}{% endfor %}"
+        f"{{% for s in dango_monitors.profile_tables_statements('{RUN_ID_TOKEN}', specs) %}}"
+        f"{{{{ s }}}}\n{MARKER}\n{{% endfor %}}"
     )
     try:
         with contextlib.redirect_stdout(io.StringIO()):
@@ -212,13 +230,17 @@ def compile_statements(
     except (DbtCommandError, AttributeError, IndexError) as exc:
         log.info("dango profile: compiling the statements failed (%s); running the macro through dbt", exc)
         return None
-    statements = [part.strip() for part in code.split(MARKER) if part.strip()]
+    ddl_code, _, code = code.partition(DDL_END)
+    compiled = Compiled(
+        [part.strip() for part in ddl_code.split(MARKER) if part.strip()],
+        [part.strip() for part in code.split(MARKER) if part.strip()],
+    )
     cache = project.dbt_project_dir / STATEMENTS_CACHE
     cache.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_name(f"{cache.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_text(json.dumps({"key": key, "statements": statements}), encoding="utf-8")
+    tmp.write_text(json.dumps({"key": key, "ddl": compiled.ddl, "statements": compiled.statements}), encoding="utf-8")
     tmp.replace(cache)  # atomic: parallel tasks never read half a file
-    return statements
+    return compiled
 
 
 COUNT_SQL = f"SELECT table_name, count(*) AS n FROM {{dango}}.{PROFILES_TABLE} WHERE run_id = ? GROUP BY 1"
@@ -235,13 +257,17 @@ def _run_compiled(
     literal = "'" + run_id.replace("'", "''") + "'"
     for attempt in range(2):
         with warehouse.connect() as con:
-            masked = _masked_by_table(project, rows_over(con), manifest)
+            rows = rows_over(con)
+            masked = _masked_by_table(project, rows, manifest)
             tables = _columns(con, scope)
             key_plan = plan_key(project, tables, masked)
             if key_plan is None:
                 return None
-            statements = cached_statements(project, key_plan[0]) if tables else []
-            if statements is not None:
+            compiled = cached_statements(project, key_plan[0]) if tables else Compiled([], [])
+            if compiled is not None:
+                if not tables:
+                    return []
+                statements = compiled.statements if rows.has(PROFILES_TABLE) else compiled.ddl + compiled.statements
                 con.execute("BEGIN TRANSACTION")
                 try:
                     for statement in statements:
@@ -250,7 +276,8 @@ def _run_compiled(
                     con.execute("ROLLBACK")
                     raise
                 con.execute("COMMIT")
-                return rows_over(con)(COUNT_SQL, [run_id], needs=(PROFILES_TABLE,))
+                # Committed: one row per planned column of each table, so the counts need no query.
+                return [{"table_name": label, "n": len(cols)} for label, cols in tables.items()]
         if attempt == 0 and compile_statements(project, tables, masked) is None:
             return None
     return None

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
 
+from airflow_provider_dango.catalog.jsonio import json_bytes
 from airflow_provider_dango.catalog.model import build_model, load_json
 from airflow_provider_dango.catalog.pack import pack
 from airflow_provider_dango.catalog.page import render_page
@@ -56,7 +56,7 @@ def catalog_model(project: Any, state: WarehouseState | None = None) -> dict[str
 def write_static(model: dict[str, Any], out: Path) -> Path:
     """`out/index.html` (works from file://, data embedded) and `out/catalog.json`; returns index.html's path."""
     out.mkdir(parents=True, exist_ok=True)
-    (out / "catalog.json").write_text(json.dumps(model, default=str, separators=(",", ":")), encoding="utf-8")
+    (out / "catalog.json").write_bytes(json_bytes(model))
     index = out / "index.html"
     index.write_text(render_page({"mode": "static"}, pack(model)), encoding="utf-8")
     return index

@@ -9,10 +9,11 @@ Top-level keys: `generated_at`, `project`, `status` (what exists, and what to ru
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
+from airflow_provider_dango.catalog.gcpause import gc_paused
+from airflow_provider_dango.catalog.jsonio import json_loads
 from airflow_provider_dango.catalog.warehouse_reads import WarehouseState
 
 NODE_TYPES = ("model", "seed", "snapshot")
@@ -83,14 +84,14 @@ PROFILE_KEYS = (
 
 def _profile(rows: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """(latest profile, compact history oldest first; empty with a single run). Runs 60,000 times on a large
-    project: plain dict work only."""
+    project: plain dict work only, one pass over the keys."""
     if not rows:
         return None, []
     latest = rows[0]
-    profile = {k: v for k in PROFILE_KEYS if (v := latest.get(k)) is not None}
-    profile["profiled_at"] = _iso(latest.get("profiled_at"))
-    top = latest.get("top_values")
-    profile["top_values"] = json.loads(top) if top and not latest.get("masked") else []
+    profile = {k: v for k in PROFILE_KEYS if (v := latest[k]) is not None}
+    profile["profiled_at"] = _iso(latest["profiled_at"])
+    top = latest["top_values"]
+    profile["top_values"] = json_loads(top) if top and not latest["masked"] else []
     if len(rows) < 2:
         return profile, []
     history = [
@@ -107,12 +108,14 @@ def _profile(rows: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, list[di
     return profile, history
 
 
+@gc_paused
 def load_json(path: Path) -> dict[str, Any] | None:
     if not path.exists():
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    return json_loads(path.read_bytes())
 
 
+@gc_paused
 def build_model(
     manifest: dict[str, Any] | None,
     state: WarehouseState,
@@ -179,20 +182,33 @@ def build_model(
         monitors_by_table.setdefault(m.source_table, []).append(m.name)
 
     nodes = []
+    profiles = state.profiles
+    no_rows: list[dict[str, Any]] = []
     for uid, n in sorted(nodes_in.items()):
         kind = n.get("resource_type")
         relation = _relation(n) if kind != "exposure" else None
+        rel = relation or ""
         cat_cols = (cat_nodes.get(uid) or {}).get("columns", {})
-        col_names = list((n.get("columns") or {}).keys())
-        col_names += [c for c in sorted(cat_cols, key=lambda c: cat_cols[c].get("index", 0)) if c not in col_names]
-        profiled = profiled_by_table.get(relation or "", [])
-        col_names += [c for c in profiled if c not in col_names]
+        meta_cols = n.get("columns") or {}
+        col_names = list(meta_cols)
+        if cat_cols:
+            seen = set(col_names)
+            col_names += [c for c in sorted(cat_cols, key=lambda c: cat_cols[c].get("index", 0)) if c not in seen]
+        profiled = profiled_by_table.get(rel)
+        if profiled:
+            seen = set(col_names)
+            col_names += [c for c in profiled if c not in seen]
         tests = tests_by_node.get(uid, [])
+        tests_by_column: dict[Any, list[dict[str, Any]]] = {}
+        for t in tests:
+            tests_by_column.setdefault(t["column"], []).append(t)
+        table_drift = drift_by_table.get(rel)
         columns = []
         for cname in col_names:
-            meta_col = (n.get("columns") or {}).get(cname, {})
-            key = (relation or "", cname)
-            profile, history = _profile(state.profiles.get(key, []))
+            meta_col = meta_cols.get(cname) or {}
+            key = (rel, cname)
+            prof_rows = profiles.get(key, no_rows)
+            profile, history = _profile(prof_rows)
             pii = [
                 _clean(
                     {
@@ -206,17 +222,17 @@ def build_model(
                         "source": "finding",
                     }
                 )
-                for f in findings_by_col.get(key, [])
+                for f in findings_by_col.get(key, ())
             ]
             if key in inherited:
                 pii.append({"entity": "inherited", "status": "inherited", "source": "lineage"})
             meta = meta_col.get("meta") or {}
-            if meta.get("pii") is True or meta.get("contains_pii") is True:
+            if meta and (meta.get("pii") is True or meta.get("contains_pii") is True):
                 pii.append({"entity": "declared", "status": "pii", "source": "meta"})
             data_type = (
                 meta_col.get("data_type")
                 or (cat_cols.get(cname) or {}).get("type")
-                or (state.profiles.get(key) or [{}])[0].get("data_type")
+                or (prof_rows[0].get("data_type") if prof_rows else None)
             )
             columns.append(
                 {
@@ -236,10 +252,12 @@ def build_model(
                                 for k in ("change", "severity", "old_type", "new_type", "state", "checked_at", "run_id")
                             }
                         )
-                        for d in drift_by_table.get(relation or "", [])
+                        for d in table_drift
                         if d["column_name"] == cname
-                    ],
-                    "tests": [t for t in tests if t["column"] == cname],
+                    ]
+                    if table_drift
+                    else [],
+                    "tests": tests_by_column.get(cname, []),
                 }
             )
         built = next((r for r in state.dbt_results.get(uid, []) if r.get("resource_type") in (kind, None)), None)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_provider_dango.catalog.gcpause import gc_paused
+
 PROFILE_FIELDS = [
     "kind",
     "null_share",
@@ -56,9 +58,19 @@ def _trim(values: list[Any]) -> list[Any]:
     return values
 
 
+_SHORT_AT = tuple(i for i, k in enumerate(PROFILE_FIELDS) if k in SHORTEN)
+
+
 def pack_column(c: dict[str, Any]) -> list[Any]:
     p = c.get("profile")
-    profile = _trim([_short(p.get(k)) if k in SHORTEN else p.get(k) for k in PROFILE_FIELDS]) if p else 0
+    if p:
+        profile = [p.get(k) for k in PROFILE_FIELDS]
+        for i in _SHORT_AT:
+            if profile[i] is not None:
+                profile[i] = _short(profile[i])
+        _trim(profile)
+    else:
+        profile = 0
     extras = {k: c[k] for k in COLUMN_EXTRAS if c.get(k)}
     if "profile_history" in extras and len(extras["profile_history"]) < 2:
         extras.pop("profile_history")
@@ -67,6 +79,7 @@ def pack_column(c: dict[str, Any]) -> list[Any]:
     )
 
 
+@gc_paused
 def pack(model: dict[str, Any]) -> dict[str, Any]:
     nodes = []
     for n in model["nodes"]:

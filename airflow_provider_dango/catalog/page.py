@@ -11,6 +11,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from airflow_provider_dango.catalog.jsonio import json_bytes
+
 _SLOT = re.compile(r"\{(css|config|data|js)\}")
 
 
@@ -38,7 +40,7 @@ def render_page(config: dict[str, Any], model: dict[str, Any] | None = None) -> 
     if model is not None:
         # gzip + base64: a 2,000-model project's data is ~15 MB of JSON and ~2 MB like this; the page inflates it
         # with the browser's DecompressionStream, so nothing is fetched and file:// works.
-        raw = json.dumps(model, separators=(",", ":"), default=str, ensure_ascii=False).encode("utf-8")
+        raw = json_bytes(model)
         encoded = base64.b64encode(gzip.compress(raw, compresslevel=6, mtime=0)).decode("ascii")
         data = f'<script id="dango-data" type="application/octet-stream">{encoded}</script>'
     slots = {"css": _asset("app.css"), "js": _asset("app.js"), "config": script_json(config), "data": data}

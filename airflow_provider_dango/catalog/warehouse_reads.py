@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from airflow_provider_dango.catalog.gcpause import gc_paused
 from airflow_provider_dango.warehouse import META_SCHEMA, Warehouse, for_project, quote_ident
 
 PROFILE_HISTORY = 10  # profile runs kept per column in the catalog
@@ -239,6 +240,7 @@ class WarehouseState:
     row_counts: dict[str, int] = field(default_factory=dict)
 
 
+@gc_paused
 def read_state(rows: Rows) -> WarehouseState:
     verdicts, history = read_monitors(rows)
     return WarehouseState(

@@ -116,6 +116,7 @@
     {%- for batch in dango_monitors.pii_column_batches(columns) -%}
         {%- set sql = dango_monitors.pii_verdict_sql(relation, label, batch, full=full, sample_rows=rows, seed=seed,
             row_count=row_count, overrides=overrides) -%}
+        {%- for setting in dango_monitors.pii_query_settings() %}{% do run_query(setting) %}{% endfor -%}
         {%- set result = run_query("select table_name, column_name, entity, match_mode, prevalence, confidence, sample_size, matches,
             example, status, flagged, skip_reason from (" ~ sql ~ ") v where (flagged and status <> 'suppressed') or skip_reason is not null") -%}
         {%- for r in result.rows -%}

@@ -53,6 +53,7 @@
         {{ log("dango profile: not in the warehouse: " ~ (relations | reject('in', wanted | map('join', '.') | list) | join(', ')), info=true) }}
     {%- endif -%}
     {%- set masked_by_table = dango_monitors.profile_masked_columns(masked or []) -%}
+    {%- set specs = [] -%}
     {%- for schema, table in wanted -%}
         {%- set cols = run_query("select column_name, data_type from information_schema.columns where table_schema = "
             ~ dango_monitors.pii_sql_string(schema) ~ " and table_name = " ~ dango_monitors.pii_sql_string(table)
@@ -61,10 +62,11 @@
         {%- for c in cols.rows if not c[0].startswith('_dlt_') %}{% do columns.append([c[0], c[1]]) %}{% endfor -%}
         {%- if columns -%}
             {%- set hidden = masked_by_table.get(schema ~ '.' ~ table, []) + masked_by_table.get(table, []) -%}
-            {%- for statement in dango_monitors.profile_table_statements(run_id, schema, table, columns, hidden, top_n) -%}
-                {%- do run_query(statement) -%}
-            {%- endfor -%}
+            {%- do specs.append([schema, table, columns, hidden]) -%}
             {{ log("dango profile: " ~ schema ~ "." ~ table ~ ": " ~ columns | length ~ " columns", info=true) }}
         {%- endif -%}
+    {%- endfor -%}
+    {%- for statement in dango_monitors.profile_tables_statements(run_id, specs, top_n) -%}
+        {%- do run_query(statement) -%}
     {%- endfor -%}
 {%- endmacro %}
