@@ -29,6 +29,7 @@ TYPES = {
     "double": "DOUBLE",
     "timestamptz": "TIMESTAMPTZ",
     "text[]": "VARCHAR[]",
+    "serial": "BIGINT",
 }
 SERIALISE_WRITERS = True  # DuckDB: the generated DAGs put warehouse tasks in one pool
 
