@@ -147,6 +147,16 @@ def open_connection(path: Path, read_only: bool = False) -> Iterator[Any]:
         con.close()
 
 
+def hours_since(timestamp_sql: str) -> str:
+    """SQL: hours from a timestamp expression to now (UTC)."""
+    return f"date_diff('minute', cast({timestamp_sql} as timestamp), cast(timezone('UTC', now()) as timestamp)) / 60.0"
+
+
+def hours_since_epoch(seconds_sql: str) -> str:
+    """SQL: hours from a Unix time in seconds (text or number) to now."""
+    return f"(epoch(now()) - cast({seconds_sql} as double)) / 3600.0"
+
+
 def dlt_destination(path: Path) -> Any:
     import dlt
 

@@ -151,6 +151,16 @@ def file_lock(*_: Any, **__: Any) -> Any:
     return nullcontext()
 
 
+def hours_since(timestamp_sql: str) -> str:
+    """SQL: hours from a timestamp expression to now (a `timestamp` without zone is taken as UTC)."""
+    return f"extract(epoch from (now() - cast({timestamp_sql} as timestamptz))) / 3600.0"
+
+
+def hours_since_epoch(seconds_sql: str) -> str:
+    """SQL: hours from a Unix time in seconds (text or number) to now."""
+    return f"(extract(epoch from now()) - cast({seconds_sql} as double precision)) / 3600.0"
+
+
 def dlt_destination(credentials: dict[str, Any]) -> Any:
     import dlt
 

@@ -4,44 +4,18 @@ the audit rows land there, and no DuckDB file is created anywhere in the project
 
 from __future__ import annotations
 
-import os
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO
-
-PG_PROFILE = """shop:
-  target: pg
-  outputs:
-    pg:
-      type: postgres
-      host: "{{ env_var('DANGO_PG_HOST') }}"
-      port: "{{ env_var('DANGO_PG_PORT') | as_number }}"
-      user: "{{ env_var('DANGO_PG_USER') }}"
-      password: "{{ env_var('DANGO_PG_PASSWORD') }}"
-      dbname: "{{ env_var('DANGO_PG_DBNAME') }}"
-      schema: analytics
-      threads: 2
-"""
-
-
-def as_postgres_project(root: Path, server, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The demo project pointed at a PostgreSQL database: its profile is a postgres target, `duckdb_path` dropped."""
-    for key, value in server.env().items():
-        monkeypatch.setenv(key, value)
-    (root / "dbt" / "profiles.yml").write_text(PG_PROFILE, encoding="utf-8")
-    project_yml = root / ".dango" / "project.yml"
-    text = project_yml.read_text(encoding="utf-8")
-    project_yml.write_text(
-        "\n".join(line for line in text.splitlines() if "duckdb_path" not in line) + "\n", encoding="utf-8"
-    )
-    return root
+from tests.services.postgres import point_project_at
 
 
 def test_demo_sync_dag_on_postgres(
-    shop_project: Path, airflow_db: Path, postgres_db, monkeypatch: pytest.MonkeyPatch
+    shop_project: Path, airflow_db: Path, postgres_db, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
     from airflow.models.taskinstance import TaskInstance
     from airflow.utils.session import create_session
@@ -51,7 +25,8 @@ def test_demo_sync_dag_on_postgres(
     from airflow_provider_dango.dbt import build_manifest
     from airflow_provider_dango.warehouse import for_project
 
-    as_postgres_project(shop_project, postgres_db, monkeypatch)
+    for key, value in point_project_at(shop_project, postgres_db).items():
+        monkeypatch.setenv(key, value)
     project = load_project(shop_project)
     wh = for_project(project)
     assert wh.kind == "postgres"
@@ -60,6 +35,9 @@ def test_demo_sync_dag_on_postgres(
     monkeypatch.setenv("DANGO_PROJECT_DIR", str(shop_project))
     dag = build_dags(shop_project)["dango_shop_daily"]
     assert all(t.pool != project.settings.airflow.pool for t in dag.tasks)  # no one-slot pool on a server
+    from airflow_provider_dango.hooks.pools import pool_names
+
+    assert pool_names() == set()  # and the scheduler creates none for this project
     dag_run = dag.test()
 
     with create_session() as session:
@@ -92,6 +70,27 @@ def test_demo_sync_dag_on_postgres(
     checks = {r[0].split(":")[0] for r in wh.rows(
         "SELECT check_name FROM dango.dango_audit_check_results WHERE run_id = ?", [run_id])}
     assert {"drift", "pii", "monitor"} <= checks, checks
+
+    # The alert outbox is in PostgreSQL too: the DAG's success callback recorded sync_completed with dlt's row counts.
+    [(body,)] = wh.rows("SELECT body FROM dango.dango_alert_events WHERE type = 'sync_completed'")
+    assert json.loads(body)["rows_loaded"]["shop.customers"] == 500
+    assert not list(shop_project.rglob("*.sqlite"))  # no outbox or audit spool on this machine
+    # `dango monitors suggest` writes monitors in PostgreSQL's dialect: each suggested expression runs there.
+    from airflow_provider_dango.demo.runner import summarize
+    from airflow_provider_dango.monitors.suggest import suggest_monitors
+
+    suggested = {m["name"]: m for m in suggest_monitors(project)}
+    for name in ("shop_orders_row_count", "shop_orders_freshness_hours", "shop_customers_freshness_hours"):
+        table = suggested[name]["source_table"]
+        [(value,)] = wh.rows(f"SELECT {suggested[name]['value_expression']} FROM {table}")
+        assert value is not None and float(value) >= 0, (name, value)
+    # The demo's summary lists the models built in PostgreSQL and how to query them (no password).
+    logged = capsys.readouterr()
+    assert postgres_db.password not in logged.out + logged.err  # dlt, dbt and every task kept the password out
+    summarize(project, dag_run)
+    out = capsys.readouterr().out
+    assert "marts.daily_revenue" in out and "psql" in out and postgres_db.password not in out
+    assert "pg_catalog" not in out
 
     duckdb_files = [p for p in shop_project.rglob("*") if ".duckdb" in p.name]  # the file, its WAL, its lock
     assert duckdb_files == []
