@@ -62,7 +62,8 @@ def suggest_monitors(project: DangoProject) -> list[dict[str, Any]]:
         if time_col:  # in the warehouse's own dialect: the monitor's SQL runs there
             expression = warehouse.backend.hours_since(f"max({quote_ident(time_col)})")
         elif any(c == "_dlt_load_id" for c, _ in columns):
-            expression = warehouse.backend.hours_since_epoch(f"max({quote_ident('_dlt_load_id')})")
+            load_id = f"cast({quote_ident('_dlt_load_id')} as {warehouse.type_sql('double')})"  # a Unix time
+            expression = warehouse.backend.hours_since_epoch(f"max({load_id})")
         else:
             continue
         out.append(

@@ -153,8 +153,8 @@ def hours_since(timestamp_sql: str) -> str:
 
 
 def hours_since_epoch(seconds_sql: str) -> str:
-    """SQL: hours from a Unix time in seconds (text or number) to now."""
-    return f"(epoch(now()) - cast({seconds_sql} as double)) / 3600.0"
+    """SQL: hours from a Unix time in seconds (a number) to now."""
+    return f"(epoch(now()) - {seconds_sql}) / 3600.0"
 
 
 def dlt_destination(path: Path) -> Any:

@@ -157,8 +157,8 @@ def hours_since(timestamp_sql: str) -> str:
 
 
 def hours_since_epoch(seconds_sql: str) -> str:
-    """SQL: hours from a Unix time in seconds (text or number) to now."""
-    return f"(extract(epoch from now()) - cast({seconds_sql} as double precision)) / 3600.0"
+    """SQL: hours from a Unix time in seconds (a number) to now."""
+    return f"(extract(epoch from now()) - {seconds_sql}) / 3600.0"
 
 
 def dlt_destination(credentials: dict[str, Any]) -> Any:
