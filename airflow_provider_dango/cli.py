@@ -62,12 +62,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    from airflow_provider_dango.warehouse.target import WarehouseConfigError, WarehouseUnreachableError
+
     _report_lock_waits()
     try:
         return int(args.func(args) or 0)
     except WarehouseUnavailableError as exc:  # a foreign program holds the file, or the lock wait timed out
         print(f"error: {exc}", file=sys.stderr)
         return 3
+    except (WarehouseUnreachableError, WarehouseConfigError) as exc:
+        print(f"dango: {exc}", file=sys.stderr)  # one line, no traceback: the target is named, never the password
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

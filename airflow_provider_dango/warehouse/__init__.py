@@ -39,6 +39,7 @@ from airflow_provider_dango.warehouse.target import (
     WAREHOUSE_ENV,
     WarehouseConfigError,
     WarehouseTarget,
+    WarehouseUnreachableError,
     mismatch,
     resolve_target,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "WarehouseInUseError",
     "WarehouseTarget",
     "WarehouseUnavailableError",
+    "WarehouseUnreachableError",
     "connect",
     "for_project",
     "mismatch",
