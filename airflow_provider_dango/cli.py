@@ -43,8 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from airflow_provider_dango.warehouse.target import WarehouseConfigError, WarehouseUnreachableError
+
     try:
         return int(args.func(args) or 0)
+    except (WarehouseUnreachableError, WarehouseConfigError) as exc:
+        print(f"dango: {exc}", file=sys.stderr)  # one line, no traceback: the target is named, never the password
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -41,6 +41,7 @@ __all__ = [
     "Router",
     "Severity",
     "emit",
+    "outbox_for",
     "outbox_path",
     "route",
     "router_for",
@@ -65,6 +66,19 @@ def outbox_path(project: DangoProject) -> Path:
     return for_project(project).anchor.parent / "dango_alerts.sqlite"
 
 
+def outbox_for(project: DangoProject) -> Outbox:
+    """The project's outbox: a file named by DANGO_ALERTS_OUTBOX or `notifications.outbox_path` when set; else, with a
+    server warehouse, the warehouse itself (shared by every worker, so alerts survive a worker being replaced);
+    else the SQLite file next to the DuckDB warehouse."""
+    if not os.environ.get(OUTBOX_ENV) and not project.notifications.outbox_path:
+        from airflow_provider_dango.warehouse import for_project
+
+        warehouse = for_project(project)
+        if warehouse.path is None:
+            return Outbox.in_warehouse(warehouse)
+    return Outbox(outbox_path(project))
+
+
 def run_url(project: DangoProject, dag_id: str | None, run_id: str | None) -> str | None:
     """The run in the Airflow 3 UI (`airflow.base_url` in project.yml)."""
     if not dag_id:
@@ -81,7 +95,7 @@ def router_for(project: DangoProject, **kwargs: Any) -> Router:
             return list(schedules[event.schedule].notify_on)
         return []
 
-    return Router(project.notifications, Outbox(outbox_path(project)), notify_on=notify_on, **kwargs)
+    return Router(project.notifications, outbox_for(project), notify_on=notify_on, **kwargs)
 
 
 def complete(project: DangoProject, event: Event) -> Event:

@@ -11,7 +11,11 @@ atomically (one `BEGIN IMMEDIATE` transaction) by `record` for the emitter or by
 keeps its lease until `lease_until`; the delivery is then retried with the same event id, which the transports send
 as the `Idempotency-Key` header so a receiver can drop that one possible repeat.
 
-Storage sits behind `OutboxStore` (the methods the router uses), so a server warehouse can hold it later.
+Storage sits behind `OutboxStore` (the methods the router uses). `Outbox(path)` keeps it in a local SQLite file (the
+default with a DuckDB warehouse); `Outbox.in_warehouse(warehouse)` keeps the same tables in a server warehouse's
+`dango` schema (`dango_alert_*`), so pending alerts, leases and the dedup cursor survive a worker being replaced and
+are shared by every worker. The SQL is written once for both (`ON CONFLICT` upserts); a transaction is `BEGIN
+IMMEDIATE` on SQLite and a transaction-scoped advisory lock on PostgreSQL, so both serialise writers the same way.
 
 Tables: `events` (every event, routed or not), `deliveries` (one row per event and webhook: pending, delivered,
 failed), `dedup` (last time each (type, key) was sent), `subjects` (failing or ok, for recovery messages),
@@ -26,26 +30,30 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from airflow_provider_dango.alerts.events import Event
 
+TABLE_NAMES = ("events", "deliveries", "dedup", "subjects", "state")
+
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
+CREATE TABLE IF NOT EXISTS {events} (
     event_id TEXT PRIMARY KEY, type TEXT NOT NULL, severity TEXT NOT NULL, dedup_key TEXT NOT NULL,
-    created_at REAL NOT NULL, outcome TEXT NOT NULL, body TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS events_created ON events (created_at);
-CREATE TABLE IF NOT EXISTS deliveries (
+    created_at {real} NOT NULL, outcome TEXT NOT NULL, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS {prefix}events_created ON {events} (created_at);
+CREATE TABLE IF NOT EXISTS {deliveries} (
     event_id TEXT NOT NULL, webhook TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at REAL NOT NULL, last_error TEXT, created_at REAL NOT NULL, delivered_at REAL,
-    lease_owner TEXT, lease_until REAL NOT NULL DEFAULT 0,
+    next_attempt_at {real} NOT NULL, last_error TEXT, created_at {real} NOT NULL, delivered_at {real},
+    lease_owner TEXT, lease_until {real} NOT NULL DEFAULT 0,
     PRIMARY KEY (event_id, webhook));
-CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at);
-CREATE TABLE IF NOT EXISTS dedup (type TEXT NOT NULL, key TEXT NOT NULL, last_sent_at REAL NOT NULL,
+CREATE INDEX IF NOT EXISTS {prefix}deliveries_due ON {deliveries} (status, next_attempt_at);
+CREATE TABLE IF NOT EXISTS {dedup} (type TEXT NOT NULL, key TEXT NOT NULL, last_sent_at {real} NOT NULL,
     PRIMARY KEY (type, key));
-CREATE TABLE IF NOT EXISTS subjects (subject TEXT PRIMARY KEY, state TEXT NOT NULL, since REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS {subjects} (subject TEXT PRIMARY KEY, state TEXT NOT NULL, since {real} NOT NULL);
+CREATE TABLE IF NOT EXISTS {state} (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# One advisory lock key for every outbox transaction on PostgreSQL (what BEGIN IMMEDIATE is to SQLite).
+PG_LOCK_KEY = 0x64616E676F  # "dango"
 
 FAILURE_TYPES = ("sync_failed", "dag_failed", "dbt_test_failed")
 LEASE_COLUMNS = {"lease_owner": "TEXT", "lease_until": "REAL NOT NULL DEFAULT 0"}
@@ -98,14 +106,29 @@ class OutboxStore(Protocol):
 
 
 class Outbox:
-    """The SQLite `OutboxStore`."""
+    """The `OutboxStore`: a local SQLite file (`Outbox(path)`) or a server warehouse (`Outbox.in_warehouse`)."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
+    def __init__(self, path: str | Path | None = None, *, warehouse: Any = None) -> None:
+        self.warehouse = warehouse
+        if warehouse is not None:
+            from airflow_provider_dango.warehouse import META_SCHEMA, qualified, quote_ident
+
+            self.path = None
+            self.where = f"{warehouse.target.describe()} ({META_SCHEMA}.dango_alert_*)"
+            self.t = {name: qualified(f"dango_alert_{name}") for name in TABLE_NAMES}
+            ddl = SCHEMA.format(real="double precision", prefix="dango_alert_", **self.t)
+            with self._tx() as con:
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(META_SCHEMA)}")
+                for statement in filter(str.strip, ddl.split(";")):
+                    con.execute(statement)
+            return
+        self.path = Path(path)  # type: ignore[arg-type]
+        self.where = str(self.path)
+        self.t = {name: name for name in TABLE_NAMES}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as con:
             con.execute("PRAGMA journal_mode=WAL")
-            con.executescript(SCHEMA)
+            con.executescript(SCHEMA.format(real="REAL", prefix="", **self.t))
             have = {row[1] for row in con.execute("PRAGMA table_info(deliveries)")}
             for column, ddl in LEASE_COLUMNS.items():
                 if column not in have:  # an outbox written before leases existed
@@ -115,8 +138,17 @@ class Outbox:
                         if "duplicate column" not in str(exc):
                             raise
 
+    @classmethod
+    def in_warehouse(cls, warehouse: Any) -> Outbox:
+        """The outbox in a server warehouse's `dango` schema (shared by every worker)."""
+        return cls(warehouse=warehouse)
+
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _connect(self) -> Iterator[Any]:
+        if self.warehouse is not None:
+            with self.warehouse.connect() as con:
+                yield con
+            return
         con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         try:
             con.execute("PRAGMA busy_timeout=30000")
@@ -127,9 +159,15 @@ class Outbox:
             con.close()
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def _tx(self) -> Iterator[Any]:
+        """One writer at a time, across processes and machines: BEGIN IMMEDIATE (SQLite) or an advisory lock held
+        until COMMIT (PostgreSQL)."""
         with self._connect() as con:
-            con.execute("BEGIN IMMEDIATE")
+            if self.warehouse is not None:
+                con.execute("BEGIN")
+                con.execute("SELECT pg_advisory_xact_lock(?)", [PG_LOCK_KEY])
+            else:
+                con.execute("BEGIN IMMEDIATE")
             try:
                 yield con
                 con.execute("COMMIT")
@@ -146,11 +184,11 @@ class Outbox:
         """
         now = time.time() if now is None else now
         with self._tx() as con:
-            row = con.execute("SELECT state FROM subjects WHERE subject = ?", [event.subject]).fetchone()
+            row = con.execute(f"SELECT state FROM {self.t['subjects']} WHERE subject = ?", [event.subject]).fetchone()
             if event.type in FAILURE_TYPES:
                 con.execute(
-                    "INSERT INTO subjects VALUES (?, 'failing', ?) ON CONFLICT (subject) DO UPDATE "
-                    "SET state = 'failing', since = CASE WHEN subjects.state = 'failing' THEN subjects.since "
+                    f"INSERT INTO {self.t['subjects']} AS s VALUES (?, 'failing', ?) ON CONFLICT (subject) DO UPDATE "
+                    "SET state = 'failing', since = CASE WHEN s.state = 'failing' THEN s.since "
                     "ELSE excluded.since END",
                     [event.subject, now],
                 )
@@ -158,19 +196,20 @@ class Outbox:
                 if row and row[0] == "failing":
                     event.recovered = True
                 con.execute(
-                    "INSERT INTO subjects VALUES (?, 'ok', ?) ON CONFLICT (subject) DO UPDATE SET state = 'ok', "
-                    "since = excluded.since",
+                    f"INSERT INTO {self.t['subjects']} VALUES (?, 'ok', ?) ON CONFLICT (subject) "
+                    "DO UPDATE SET state = 'ok', since = excluded.since",
                     [event.subject, now],
                 )
             kind = event.type + (":recovered" if event.recovered else "")
             if window_s > 0:
                 last = con.execute(
-                    "SELECT last_sent_at FROM dedup WHERE type = ? AND key = ?", [kind, event.dedup_key]
+                    f"SELECT last_sent_at FROM {self.t['dedup']} WHERE type = ? AND key = ?", [kind, event.dedup_key]
                 ).fetchone()
                 if last and now - last[0] < window_s:
                     return False
             con.execute(
-                "INSERT INTO dedup VALUES (?, ?, ?) ON CONFLICT (type, key) DO UPDATE SET last_sent_at = ?",
+                f"INSERT INTO {self.t['dedup']} VALUES (?, ?, ?) ON CONFLICT (type, key) "
+                "DO UPDATE SET last_sent_at = ?",
                 [kind, event.dedup_key, now, now],
             )
             return True
@@ -192,25 +231,29 @@ class Outbox:
         now = time.time() if now is None else now
         with self._tx() as con:
             con.execute(
-                "INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO {self.t['events']} VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO UPDATE SET "
+                "type = excluded.type, severity = excluded.severity, dedup_key = excluded.dedup_key, "
+                "created_at = excluded.created_at, outcome = excluded.outcome, body = excluded.body",
                 [event.event_id, event.type, event.level.label, event.dedup_key, now, outcome, event.to_json()],
             )
             con.executemany(
-                "INSERT OR IGNORE INTO deliveries (event_id, webhook, status, attempts, next_attempt_at, last_error, "
-                "created_at, delivered_at) VALUES (?, ?, 'pending', 0, ?, NULL, ?, NULL)",
+                f"INSERT INTO {self.t['deliveries']} (event_id, webhook, status, attempts, next_attempt_at, "
+                "last_error, created_at, delivered_at) VALUES (?, ?, 'pending', 0, ?, NULL, ?, NULL) "
+                "ON CONFLICT DO NOTHING",
                 [(event.event_id, w, now, now) for w in webhooks],
             )
             if not (lease_s > 0 and owner and webhooks):
                 return []
             marks = ", ".join("?" for _ in webhooks)
             con.execute(
-                f"UPDATE deliveries SET lease_owner = ?, lease_until = ? WHERE event_id = ? AND webhook IN ({marks}) "
+                f"UPDATE {self.t['deliveries']} SET lease_owner = ?, lease_until = ? WHERE event_id = ? "
+                f"AND webhook IN ({marks}) "
                 "AND status = 'pending' AND lease_until <= ?",
                 [owner, now + lease_s, event.event_id, *webhooks, now],
             )
             rows = con.execute(
-                f"SELECT webhook FROM deliveries WHERE event_id = ? AND webhook IN ({marks}) AND lease_owner = ? "
-                "AND status = 'pending'",
+                f"SELECT webhook FROM {self.t['deliveries']} WHERE event_id = ? AND webhook IN ({marks}) "
+                "AND lease_owner = ? AND status = 'pending'",
                 [event.event_id, *webhooks, owner],
             ).fetchall()
         leased = {r[0] for r in rows}
@@ -220,7 +263,7 @@ class Outbox:
         """Delivered, whoever held the lease: the receiver has it."""
         with self._tx() as con:
             con.execute(
-                "UPDATE deliveries SET status = 'delivered', attempts = attempts + ?, delivered_at = ?, "
+                f"UPDATE {self.t['deliveries']} SET status = 'delivered', attempts = attempts + ?, delivered_at = ?, "
                 "last_error = NULL, lease_owner = NULL, lease_until = 0 WHERE event_id = ? AND webhook = ?",
                 [attempts, time.time(), event_id, webhook],
             )
@@ -239,8 +282,9 @@ class Outbox:
         status = "failed" if retry_at is None else "pending"
         with self._tx() as con:
             con.execute(
-                "UPDATE deliveries SET status = ?, attempts = attempts + ?, last_error = ?, next_attempt_at = ?, "
-                "lease_owner = NULL, lease_until = 0 WHERE event_id = ? AND webhook = ? AND status = 'pending' "
+                f"UPDATE {self.t['deliveries']} SET status = ?, attempts = attempts + ?, last_error = ?, "
+                "next_attempt_at = ?, lease_owner = NULL, lease_until = 0 WHERE event_id = ? AND webhook = ? "
+                "AND status = 'pending' "
                 "AND (? IS NULL OR lease_owner = ?)",
                 [status, attempts, error, retry_at if retry_at is not None else 0, event_id, webhook, owner, owner],
             )
@@ -256,8 +300,8 @@ class Outbox:
         """Give back the lease of a pending delivery, due again at `retry_at`, keeping its last error (or `note`)."""
         with self._tx() as con:
             con.execute(
-                "UPDATE deliveries SET next_attempt_at = ?, last_error = coalesce(last_error, ?), lease_owner = NULL, "
-                "lease_until = 0 WHERE event_id = ? AND webhook = ? AND status = 'pending' "
+                f"UPDATE {self.t['deliveries']} SET next_attempt_at = ?, last_error = coalesce(last_error, ?), "
+                "lease_owner = NULL, lease_until = 0 WHERE event_id = ? AND webhook = ? AND status = 'pending' "
                 "AND (? IS NULL OR lease_owner = ?)",
                 [retry_at, note, event_id, webhook, owner, owner],
             )
@@ -282,12 +326,14 @@ class Outbox:
             args.extend(webhooks)
         with self._tx() as con:
             rows = con.execute(
-                f"SELECT d.event_id, e.body, d.webhook, d.attempts FROM deliveries d JOIN events e USING (event_id) "
+                f"SELECT d.event_id, e.body, d.webhook, d.attempts FROM {self.t['deliveries']} d "
+                f"JOIN {self.t['events']} e USING (event_id) "
                 f"WHERE {where} ORDER BY d.created_at LIMIT ?",
                 [*args, limit],
             ).fetchall()
             con.executemany(
-                "UPDATE deliveries SET lease_owner = ?, lease_until = ? WHERE event_id = ? AND webhook = ?",
+                f"UPDATE {self.t['deliveries']} SET lease_owner = ?, lease_until = ? "
+                "WHERE event_id = ? AND webhook = ?",
                 [(owner, current + lease_s, event_id, webhook) for event_id, _, webhook, _ in rows],
             )
         return [DueDelivery(Event.from_json(body), webhook, attempts) for _, body, webhook, attempts in rows]
@@ -295,7 +341,7 @@ class Outbox:
     def counts(self) -> dict[str, dict[str, int]]:
         """{webhook: {status: n}}"""
         with self._connect() as con:
-            rows = con.execute("SELECT webhook, status, count(*) FROM deliveries GROUP BY 1, 2").fetchall()
+            rows = con.execute(f"SELECT webhook, status, count(*) FROM {self.t['deliveries']} GROUP BY 1, 2").fetchall()
         out: dict[str, dict[str, int]] = {}
         for webhook, status, n in rows:
             out.setdefault(webhook, {})[status] = n
@@ -303,10 +349,9 @@ class Outbox:
 
     def deliveries(self, status: str | None = None, limit: int = 100) -> list[dict]:
         with self._connect() as con:
-            con.row_factory = sqlite3.Row
             sql = (
                 "SELECT d.event_id, e.type, e.severity, d.webhook, d.status, d.attempts, d.last_error, d.created_at "
-                "FROM deliveries d JOIN events e USING (event_id)"
+                f"FROM {self.t['deliveries']} d JOIN {self.t['events']} e USING (event_id)"
             )
             args: list = []
             if status:
@@ -314,20 +359,25 @@ class Outbox:
                 args.append(status)
             sql += " ORDER BY d.created_at DESC LIMIT ?"
             args.append(limit)
-            return [dict(r) for r in con.execute(sql, args).fetchall()]
+            cur = con.execute(sql, args)
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
     def events_since(self, since: float) -> list[tuple[Event, str]]:
         with self._connect() as con:
             rows = con.execute(
-                "SELECT body, outcome FROM events WHERE created_at >= ? ORDER BY created_at", [since]
+                f"SELECT body, outcome FROM {self.t['events']} WHERE created_at >= ? ORDER BY created_at", [since]
             ).fetchall()
         return [(Event.from_json(body), outcome) for body, outcome in rows]
 
     def get_state(self, key: str) -> str | None:
         with self._connect() as con:
-            row = con.execute("SELECT value FROM state WHERE key = ?", [key]).fetchone()
+            row = con.execute(f"SELECT value FROM {self.t['state']} WHERE key = ?", [key]).fetchone()
         return row[0] if row else None
 
     def set_state(self, key: str, value: str) -> None:
         with self._tx() as con:
-            con.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", [key, value])
+            con.execute(
+                f"INSERT INTO {self.t['state']} VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )

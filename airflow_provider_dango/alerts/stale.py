@@ -115,10 +115,10 @@ def stale_events(project: DangoProject, outbox: Outbox, now: dt.datetime | None 
 
 def run_stale_check(project: DangoProject, now: dt.datetime | None = None) -> dict[str, int]:
     """Emit new stale alerts, then retry whatever is pending in the outbox. Returns counts for the log."""
-    from airflow_provider_dango.alerts import complete, outbox_path, router_for
+    from airflow_provider_dango.alerts import complete, outbox_for, router_for
 
     router = router_for(project)
-    outbox = Outbox(outbox_path(project))
+    outbox = outbox_for(project)
     events = stale_events(project, outbox, now)
     for event in events:
         router.emit(complete(project, event))

@@ -6,7 +6,8 @@ Public API (no Airflow import). Pillars do not call it directly: their `Result.a
     record_task_run(project, row) / record_dag_run(project, row) / record_dbt_results(project, rows)
     flush(project, wait_s=0.0) -> FlushResult
 
-Every `record_*` appends to a local spool first (about a millisecond) and never raises on I/O problems: a failed
+Every `record_*` appends to a spool first (a local file next to a DuckDB warehouse, about a millisecond; a table in a
+server warehouse) and never raises on I/O problems: a failed
 write is logged and the event is written to the warehouse by a later flush (end of the DAG run, `dango audit flush`,
 or the next `record_check_result`). Rows are idempotent per key, see `store.TABLES`.
 """
@@ -67,7 +68,15 @@ def _retention(project: Any) -> int:
 
 def _append(project: Any, kind: str, rows: list[dict[str, Any]]) -> bool:
     try:
-        spool.append(_warehouse(project).anchor, kind, rows)
+        warehouse = _warehouse(project)
+        if warehouse.path is None:  # a server: the spool is a table in it, shared by every worker
+            try:
+                spool.append_to_warehouse(warehouse, kind, rows)
+                return True
+            except Exception as exc:
+                log.warning("dango audit: %s unreachable, spooling %d %s event(s) locally: %s",
+                            warehouse.target.describe(), len(rows), kind, str(exc).strip().splitlines()[0])
+        spool.append(warehouse.anchor, kind, rows)
         return True
     except Exception as exc:  # never fail the caller over its audit trail
         log.warning("dango audit: could not spool %d %s event(s): %s", len(rows), kind, exc)

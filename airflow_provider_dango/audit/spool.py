@@ -1,6 +1,8 @@
 """A local append-only spool (SQLite) that audit events go to first, so recording never waits for the warehouse.
 
-The spool sits next to the warehouse (`<warehouse>.audit-spool.sqlite`). Writers append one row per event (well under
+On DuckDB the spool sits next to the warehouse (`<warehouse>.audit-spool.sqlite`). On a server warehouse it is a table
+in the warehouse itself (`dango.dango_spool_audit`), so events recorded on a worker that is then replaced are not lost;
+the local file is used there only while the server cannot be reached. Writers append one row per event (well under
 a millisecond); `store.flush` moves rows into the warehouse's `dango_audit_*` tables when the warehouse lock is free
 and deletes exactly the rows it wrote, so an event is retried until it lands and is never applied twice.
 """
@@ -86,3 +88,52 @@ def count(warehouse: Path) -> int:
         return int(con.execute("SELECT count(*) FROM events").fetchone()[0])
     finally:
         con.close()
+
+
+# --- the spool on a server warehouse --------------------------------------------------------------------------------
+SERVER_TABLE = "dango_spool_audit"
+# The advisory lock every flush into a server warehouse holds, so two flushes apply events in their order.
+FLUSH_LOCK_KEY = 0x64616E676F01
+
+
+def append_to_warehouse(warehouse: Any, kind: str, rows: list[dict[str, Any]]) -> int:
+    """Append events of one kind to the spool table of a server warehouse (created on first use)."""
+    from airflow_provider_dango.warehouse import qualified
+
+    if kind not in KINDS:
+        raise ValueError(f"unknown audit event kind {kind!r}; known: {', '.join(KINDS)}")
+    if not rows:
+        return 0
+    now = time.time()
+    values = [(kind, json.dumps(r, default=str), now) for r in rows]
+    sql = f"INSERT INTO {qualified(SERVER_TABLE)} (kind, payload, created) VALUES (?, ?, ?)"
+    with warehouse.connect() as con:
+        try:
+            con.executemany(sql, values)
+        except Exception as exc:
+            if type(exc).__name__ != "UndefinedTable":
+                raise
+            ensure_server_table(warehouse, con)
+            con.executemany(sql, values)
+    return len(rows)
+
+
+def ensure_server_table(warehouse: Any, con: Any) -> None:
+    """Create the spool table, one creator at a time (concurrent CREATE ... IF NOT EXISTS can collide)."""
+    con.execute("BEGIN")
+    try:
+        con.execute("SELECT pg_advisory_xact_lock(?)", [FLUSH_LOCK_KEY])
+        warehouse.ensure_table(SERVER_TABLE, con)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def take_from_warehouse(con: Any) -> list[tuple[int, str, dict[str, Any]]]:
+    """Delete and return every spooled event of a server warehouse, oldest first (inside the caller's transaction,
+    so a rollback keeps them)."""
+    from airflow_provider_dango.warehouse import qualified
+
+    rows = con.execute(f"DELETE FROM {qualified(SERVER_TABLE)} RETURNING id, kind, payload").fetchall()
+    return [(i, k, json.loads(p)) for i, k, p in sorted(rows)]

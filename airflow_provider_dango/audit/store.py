@@ -104,6 +104,8 @@ def flush(warehouse: Warehouse, retention_days: int = DEFAULT_RETENTION_DAYS, wa
     """
     anchor = warehouse.anchor
     events = spool.pending(anchor)
+    if warehouse.path is None:
+        return _flush_server(warehouse, events, retention_days)
     if not events:
         return FlushResult()
     by_kind: dict[str, list[dict[str, Any]]] = {}
@@ -127,4 +129,37 @@ def flush(warehouse: Warehouse, retention_days: int = DEFAULT_RETENTION_DAYS, wa
         log.warning("dango audit: could not write %d events to %s (kept for later): %s", len(events), anchor, exc)
         return FlushResult(pending=len(events), error=f"{type(exc).__name__}: {exc}")
     spool.delete(anchor, [i for i, _, _ in events])
+    return FlushResult(delivered=len(events), pending=spool.count(anchor), purged=sum(purged.values()))
+
+
+def _flush_server(
+    warehouse: Warehouse, local: list[tuple[int, str, dict[str, Any]]], retention_days: int
+) -> FlushResult:
+    """A server warehouse: the spool table's events (and any spooled locally while the server was unreachable) are
+    written in one transaction, under an advisory lock so concurrent flushes apply events in order."""
+    anchor = warehouse.anchor
+    try:
+        with warehouse.connect() as con:
+            con.execute("BEGIN")
+            try:
+                con.execute("SELECT pg_advisory_xact_lock(?)", [spool.FLUSH_LOCK_KEY])
+                ensure_tables(warehouse, con)
+                warehouse.ensure_table(spool.SERVER_TABLE, con)
+                events = local + spool.take_from_warehouse(con)
+                events.sort(key=lambda e: str(e[2].get("recorded_at") or ""))  # stable: spool order within a stamp
+                by_kind: dict[str, list[dict[str, Any]]] = {}
+                for _, kind, row in events:
+                    by_kind.setdefault(kind, []).append(row)
+                for kind in spool.KINDS:
+                    write_rows(warehouse, con, kind, by_kind.get(kind, []))
+                purged = purge(con, retention_days)
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+    except Exception as exc:  # a broken warehouse must not break the observed task: keep the events, say why
+        where = warehouse.target.describe()
+        log.warning("dango audit: could not flush audit events into %s (kept for later): %s", where, exc)
+        return FlushResult(pending=len(local), error=f"{type(exc).__name__}: {exc}")
+    spool.delete(anchor, [i for i, _, _ in local])
     return FlushResult(delivered=len(events), pending=spool.count(anchor), purged=sum(purged.values()))

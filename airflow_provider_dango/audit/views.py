@@ -22,10 +22,11 @@ def build_views(project: Any) -> None:
     run_dbt(project, ["run", "--select", f"tag:{AUDIT_TAG}", "--quiet"])
 
 
-def _locate(con: Any, view: str) -> str:
+def _locate(con: Any, view: str, target_schema: str | None = None) -> str:
+    """The view's schema: the dbt target's own first (DuckDB's default `main` when the target names none)."""
     found = con.execute(
-        "SELECT table_schema FROM information_schema.tables WHERE table_name = ? ORDER BY table_schema <> 'main'",
-        [view],
+        "SELECT table_schema FROM information_schema.tables WHERE table_name = ? ORDER BY table_schema <> ?, 1",
+        [view, target_schema or "main"],
     ).fetchall()
     if not found:
         raise ViewsNotBuiltError(f"view {view} is not in the warehouse yet: run `dango audit views --build`")
@@ -38,8 +39,9 @@ def read_view(
     """Rows of one audit view as dicts (`where` / `order_by` are fixed SQL fragments from this codebase only)."""
     if view not in VIEWS:
         raise ValueError(f"unknown audit view {view!r}; known: {', '.join(VIEWS)}")
-    with for_project(project).connect(read_only=True) as con:
-        name = _locate(con, view)
+    warehouse = for_project(project)
+    with warehouse.connect(read_only=True) as con:
+        name = _locate(con, view, warehouse.target.schema)
         sql = f"SELECT * FROM {name}" + (f" WHERE {where}" if where else "")
         sql += (f" ORDER BY {order_by}" if order_by else "") + f" LIMIT {int(limit)}"
         cur = con.execute(sql, params or [])

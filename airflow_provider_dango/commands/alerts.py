@@ -60,9 +60,9 @@ def run_test(args: argparse.Namespace) -> int:
     if result.delivered:
         console.print(f"ok: test event delivered to {args.name}", markup=False)
         return 0
-    from airflow_provider_dango.alerts import Outbox, outbox_path
+    from airflow_provider_dango.alerts import outbox_for
 
-    rows = [d for d in Outbox(outbox_path(project)).deliveries() if d["event_id"] == event.event_id]
+    rows = [d for d in outbox_for(project).deliveries() if d["event_id"] == event.event_id]
     reason = rows[0]["last_error"] if rows else "unknown error"
     state = "kept in the outbox for retry" if result.pending else "not retried (permanent error)"
     err_console.print(f"error: delivery to {args.name} failed: {reason}; {state}", markup=False)
@@ -70,10 +70,10 @@ def run_test(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from airflow_provider_dango.alerts import Outbox, outbox_path
+    from airflow_provider_dango.alerts import outbox_for
 
     project = _project(args)
-    outbox = Outbox(outbox_path(project))
+    outbox = outbox_for(project)
     counts = outbox.counts()
     rows = [
         [w.name, w.format, c.get("delivered", 0), c.get("pending", 0), c.get("failed", 0)]
@@ -98,7 +98,7 @@ def run_status(args: argparse.Namespace) -> int:
                 for d in problems
             ],
         )
-    console.print(f"outbox: {outbox.path}", markup=False)
+    console.print(f"outbox: {outbox.where}", markup=False)
     return 0
 
 
@@ -111,7 +111,7 @@ def run_flush(args: argparse.Namespace) -> int:
 
 
 def run_stale(args: argparse.Namespace) -> int:
-    from airflow_provider_dango.alerts import Outbox, outbox_path
+    from airflow_provider_dango.alerts import outbox_for
     from airflow_provider_dango.alerts.stale import freshness, run_stale_check
 
     project = _project(args)
@@ -123,7 +123,7 @@ def run_stale(args: argparse.Namespace) -> int:
             f"{f.age_hours:.1f}",
             f.severity.label if f.severity else "fresh",
         ]
-        for f in freshness(project, Outbox(outbox_path(project)))
+        for f in freshness(project, outbox_for(project))
     ]
     table(
         f"Freshness (threshold {project.notifications.stale_threshold_hours:g} h)",

@@ -67,6 +67,8 @@ def _warehouse_problems(project: Any) -> list[Any]:
         target = for_project(project).target
     except WarehouseConfigError as exc:
         return [Problem(project_yml, None, f"warehouse: {exc}", "warning")]
+    if target.path is None:
+        return _server_problems(project_yml, target)
     message = mismatch(project, target)
     if message is None:
         return []
@@ -78,6 +80,23 @@ def _warehouse_problems(project: Any) -> list[Any]:
                 line = i
                 break
     return [Problem(project_yml, line, message)]
+
+
+def _server_problems(project_yml: Any, target: Any) -> list[Any]:
+    """A server warehouse must answer, and be PostgreSQL 14 or newer (what the dango_monitors macros support)."""
+    from airflow_provider_dango.config import Problem
+    from airflow_provider_dango.warehouse import WarehouseUnreachableError
+    from airflow_provider_dango.warehouse import postgres as postgres_backend
+
+    try:
+        number, text = postgres_backend.server_version(target.credentials)
+    except WarehouseUnreachableError as exc:
+        return [Problem(project_yml, None, f"warehouse: {exc}")]
+    minimum = postgres_backend.MIN_SERVER_VERSION
+    if number < minimum:
+        return [Problem(project_yml, None, f"warehouse: {target.describe()} runs PostgreSQL {text}; dango needs "
+                                           f"PostgreSQL {minimum // 10000} or newer")]
+    return []
 
 
 def _monitor_sql_problems(project: Any, monitors: Any) -> list[Any]:

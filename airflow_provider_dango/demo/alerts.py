@@ -8,7 +8,7 @@ import secrets
 import time
 from typing import Any
 
-from airflow_provider_dango.alerts import Event, Outbox, complete, outbox_path, router_for
+from airflow_provider_dango.alerts import Event, complete, outbox_for, router_for
 from airflow_provider_dango.alerts.receiver import Receiver
 from airflow_provider_dango.alerts.transports.http import verify_signature
 from airflow_provider_dango.config import Webhook
@@ -30,7 +30,7 @@ def story(project: Any, dag: Any, dag_run: Any, console: Any) -> None:
         router = router_for(demo_project)
         started = getattr(dag_run, "start_date", None)
         since = started.timestamp() - 1 if started else time.time() - 3600
-        everything = Outbox(outbox_path(project)).events_since(since)
+        everything = outbox_for(project).events_since(since)
         recorded = [(e, outcome) for e, outcome in everything if outcome != "suppressed"]
         kinds = ", ".join(sorted({e.type for e, _ in recorded})) or "none"
         unsent = "" if project.notifications.webhooks else " (this project has no webhooks yet, so none were sent)"

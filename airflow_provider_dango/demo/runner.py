@@ -132,7 +132,8 @@ def summarize(project: Any, dag_run: Any) -> None:
         ).fetchall()
         built = con.execute(
             "SELECT table_schema, table_name, table_type FROM information_schema.tables "
-            "WHERE table_schema NOT LIKE 'raw_%' AND table_schema NOT IN ('main', 'information_schema', ?) "
+            "WHERE table_catalog = current_database() AND table_schema NOT LIKE 'raw_%' "
+            "AND table_schema NOT IN ('main', 'information_schema', 'pg_catalog', ?) "
             "ORDER BY 1, 2",
             [META_SCHEMA],
         ).fetchall()
@@ -159,6 +160,14 @@ def summarize(project: Any, dag_run: Any) -> None:
     if failed:
         err_console.print(f"tasks not successful: {', '.join(failed)}", markup=False)
     path = warehouse.path
+    if path is None:  # a server: psql with the target's own connection details (the password stays out)
+        c = warehouse.backend.connect_kwargs(warehouse.target.credentials)
+        console.print(
+            f"\nWarehouse: {warehouse.target.describe()}\nQuery it:  psql \"host={c.get('host')} port={c.get('port')} "
+            f"dbname={c.get('dbname')} user={c.get('user')}\" -c 'select * from marts.daily_revenue limit 5'",
+            markup=False,
+        )
+        return
     console.print(
         f'\nWarehouse: {path}\nQuery it:  .venv/bin/python -c "import duckdb; '
         f"print(duckdb.connect('{path}', read_only=True).sql('select * from marts.daily_revenue limit 5'))\""

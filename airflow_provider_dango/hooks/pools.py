@@ -24,14 +24,21 @@ DESCRIPTION = "dango: warehouse tasks of DuckDB projects (one writer at a time)"
 
 
 def pool_names() -> set[str]:
-    """The default pool, and the one `$DANGO_PROJECT_DIR`'s project names."""
+    """The default pool, and the one `$DANGO_PROJECT_DIR`'s project names, when that project's warehouse is DuckDB.
+
+    A project on a server warehouse (PostgreSQL) needs no pool: its tasks run in parallel, so none is created for it.
+    """
     names = {AirflowSettings().pool}
     project_dir = os.environ.get("DANGO_PROJECT_DIR")
     if project_dir:
         from airflow_provider_dango.config import load_project
+        from airflow_provider_dango.hooks.warehouse import DangoWarehouseHook
 
         try:
-            names.add(load_project(project_dir).settings.airflow.pool)
+            project = load_project(project_dir)
+            if not DangoWarehouseHook(project).serialise_writers():
+                return set()
+            names.add(project.settings.airflow.pool)
         except Exception as exc:  # a broken project is reported by its DAG import errors, not here
             log.warning("dango: could not read the pool name of %s: %s", project_dir, exc)
     return names

@@ -59,12 +59,11 @@ def suggest_monitors(project: DangoProject) -> list[dict[str, Any]]:
         else:
             count.update({"compare": "prior_period", "alert_threshold": 20})
         out.append(count)
-        if time_col:
-            newest = f"max({quote_ident(time_col)})"
-            now = "cast(timezone('UTC', now()) as timestamp)"
-            expression = f"date_diff('minute', cast({newest} as timestamp), {now}) / 60.0"
+        if time_col:  # in the warehouse's own dialect: the monitor's SQL runs there
+            expression = warehouse.backend.hours_since(f"max({quote_ident(time_col)})")
         elif any(c == "_dlt_load_id" for c, _ in columns):
-            expression = "(epoch(now()) - max(cast(_dlt_load_id as double))) / 3600.0"
+            load_id = f"cast({quote_ident('_dlt_load_id')} as {warehouse.type_sql('double')})"  # a Unix time
+            expression = warehouse.backend.hours_since_epoch(f"max({load_id})")
         else:
             continue
         out.append(

@@ -29,6 +29,7 @@ from airflow_provider_dango.warehouse.target import (
     WAREHOUSE_ENV,
     WarehouseConfigError,
     WarehouseTarget,
+    WarehouseUnreachableError,
     mismatch,
     resolve_target,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "WarehouseBusyError",
     "WarehouseConfigError",
     "WarehouseTarget",
+    "WarehouseUnreachableError",
     "connect",
     "for_project",
     "mismatch",

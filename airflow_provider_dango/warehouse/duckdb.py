@@ -29,6 +29,7 @@ TYPES = {
     "double": "DOUBLE",
     "timestamptz": "TIMESTAMPTZ",
     "text[]": "VARCHAR[]",
+    "serial": "BIGINT",
 }
 SERIALISE_WRITERS = True  # DuckDB: the generated DAGs put warehouse tasks in one pool
 
@@ -144,6 +145,16 @@ def open_connection(path: Path, read_only: bool = False) -> Iterator[Any]:
         yield con
     finally:
         con.close()
+
+
+def hours_since(timestamp_sql: str) -> str:
+    """SQL: hours from a timestamp expression to now (UTC)."""
+    return f"date_diff('minute', cast({timestamp_sql} as timestamp), cast(timezone('UTC', now()) as timestamp)) / 60.0"
+
+
+def hours_since_epoch(seconds_sql: str) -> str:
+    """SQL: hours from a Unix time in seconds (a number) to now."""
+    return f"(epoch(now()) - {seconds_sql}) / 3600.0"
 
 
 def dlt_destination(path: Path) -> Any:

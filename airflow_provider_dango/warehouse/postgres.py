@@ -19,6 +19,7 @@ TYPES = {
     "double": "double precision",
     "timestamptz": "timestamptz",
     "text[]": "text[]",
+    "serial": "bigserial",
 }
 SERIALISE_WRITERS = False
 
@@ -100,11 +101,42 @@ def connect_kwargs(credentials: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in kwargs.items() if v is not None}
 
 
-@contextmanager
-def open_connection(credentials: dict[str, Any], read_only: bool = False) -> Iterator[Connection]:
+MIN_SERVER_VERSION = 140000  # PostgreSQL 14: what the dango_monitors macros are tested on (see `dango validate`)
+
+
+def describe(credentials: dict[str, Any]) -> str:
+    """`postgres user@host:port/dbname`, for people: never the password."""
+    k = connect_kwargs(credentials)
+    return f"postgres {k.get('user')}@{k.get('host')}:{k.get('port')}/{k.get('dbname')}"
+
+
+def connect_raw(credentials: dict[str, Any]) -> Any:
+    """A psycopg2 connection, or WarehouseUnreachableError in one line naming the target."""
     import psycopg2
 
-    raw = psycopg2.connect(**connect_kwargs(credentials))
+    from airflow_provider_dango.warehouse.target import WarehouseUnreachableError
+
+    try:
+        return psycopg2.connect(**connect_kwargs(credentials))
+    except psycopg2.OperationalError as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        password = connect_kwargs(credentials).get("password")
+        if password:
+            reason = reason.replace(str(password), "***")
+        raise WarehouseUnreachableError(f"cannot connect to the warehouse {describe(credentials)}: {reason}") from None
+
+
+def server_version(credentials: dict[str, Any]) -> tuple[int, str]:
+    """(server_version_num, server_version) of the server."""
+    with open_connection(credentials, read_only=True) as con:
+        sql = "SELECT current_setting('server_version_num')::int, current_setting('server_version')"
+        num, text = con.execute(sql).fetchone()
+    return int(num), str(text)
+
+
+@contextmanager
+def open_connection(credentials: dict[str, Any], read_only: bool = False) -> Iterator[Connection]:
+    raw = connect_raw(credentials)
     raw.autocommit = True  # explicit BEGIN / COMMIT where a transaction is wanted, as on DuckDB
     if read_only:
         raw.cursor().execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
@@ -117,6 +149,16 @@ def open_connection(credentials: dict[str, Any], read_only: bool = False) -> Ite
 
 def file_lock(*_: Any, **__: Any) -> Any:
     return nullcontext()
+
+
+def hours_since(timestamp_sql: str) -> str:
+    """SQL: hours from a timestamp expression to now (a `timestamp` without zone is taken as UTC)."""
+    return f"extract(epoch from (now() - cast({timestamp_sql} as timestamptz))) / 3600.0"
+
+
+def hours_since_epoch(seconds_sql: str) -> str:
+    """SQL: hours from a Unix time in seconds (a number) to now."""
+    return f"(extract(epoch from now()) - {seconds_sql}) / 3600.0"
 
 
 def dlt_destination(credentials: dict[str, Any]) -> Any:

@@ -1,5 +1,6 @@
 """The registry of dango's own tables in the warehouse (schema `dango`): who writes each, and the DDL of those that
-Python creates. Types are logical (`text`, `bigint`, `double`, `timestamptz`, `text[]`); each backend maps them.
+Python creates. Types are logical (`text`, `bigint`, `double`, `timestamptz`, `text[]`, `serial`); each backend maps
+them.
 
 Tables written by the dbt package's macros are listed without columns: their DDL lives in the SQL, and Python only
 reads them.
@@ -133,6 +134,11 @@ TABLES: dict[str, TableSpec] = {
             ],
             ["run_id", "check_name", "target"],
             "recorded_at",
+        ),
+        _spec(
+            "dango_spool_audit",  # audit events waiting for a flush, on a server warehouse (see audit/spool.py)
+            [("id", "serial"), ("kind", "text"), ("payload", "text"), ("created", "double")],
+            ["id"],
         ),
         TableSpec("dango_schema_changes", "dbt"),
         TableSpec("dango_schema_baselines", "dbt"),

@@ -27,6 +27,10 @@ class WarehouseConfigError(ValueError):
     """The project's warehouse cannot be resolved (no profile, unknown target, unsupported adapter)."""
 
 
+class WarehouseUnreachableError(ConnectionError):
+    """A server warehouse refused or never answered: one line naming the target (never the password)."""
+
+
 @dataclass(frozen=True)
 class WarehouseTarget:
     """The resolved dbt target: its adapter type and what a Python client needs to reach it."""
@@ -48,7 +52,7 @@ class WarehouseTarget:
         if self.path is not None:
             return f"{self.type} {self.path}"
         c = self.credentials
-        return f"{self.type} {c.get('user')}@{c.get('host')}:{c.get('port')}/{c.get('database')}"
+        return f"{self.type} {c.get('user')}@{c.get('host')}:{c.get('port')}/{c.get('dbname') or c.get('database')}"
 
 
 def profiles_dir(project: Any) -> Path:

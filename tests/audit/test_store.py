@@ -1,4 +1,5 @@
-"""record_check_result and the spool -> warehouse flush, on real DuckDB files."""
+"""record_check_result and the spool -> warehouse flush, on real DuckDB files; the tests taking `audit_project` run
+on a real PostgreSQL warehouse too (spool in the warehouse, local only while the server is unreachable)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import datetime as dt
 import re
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from airflow_provider_dango.audit import flush, record_check_result, record_task_run, spool
@@ -18,15 +18,23 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _rows(project, table: str) -> list[tuple]:
-    con = duckdb.connect(str(for_project(project).path), read_only=True)
-    try:
-        return con.execute(f'SELECT * FROM dango."{table}" ORDER BY ALL').fetchall()
-    finally:
-        con.close()
+    rows = for_project(project).rows(f'SELECT * FROM dango."{table}"')
+    return sorted(rows, key=lambda r: [str(v) for v in r])
 
 
-def test_check_result_lands_once_per_run_check_and_target(shop_project: Path) -> None:
-    project = load_project(shop_project)
+@pytest.fixture(params=["duckdb", "postgres"])
+def audit_project(request: pytest.FixtureRequest, shop_project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shop project with its warehouse in a DuckDB file, or in a fresh PostgreSQL database."""
+    if request.param == "postgres":
+        from tests.services.postgres import point_project_at
+
+        for key, value in point_project_at(shop_project, request.getfixturevalue("postgres_db")).items():
+            monkeypatch.setenv(key, value)
+    return shop_project
+
+
+def test_check_result_lands_once_per_run_check_and_target(audit_project: Path) -> None:
+    project = load_project(audit_project)
     assert record_check_result(project, "run_1", "drift", "raw_shop.orders", "fail", "critical", {"removed": ["x"]})
     assert record_check_result(project, "run_1", "drift", "raw_shop.orders", "fail", "critical", {"removed": ["y"]})
     assert record_check_result(project, "run_1", "monitor:revenue", "marts.daily_revenue.revenue", "flag", "warn")
@@ -36,7 +44,7 @@ def test_check_result_lands_once_per_run_check_and_target(shop_project: Path) ->
         ("run_1", "monitor", "monitor:revenue", "marts.daily_revenue.revenue", "flag", "warn"),
     ]
     assert '"y"' in rows[0][8]  # the second recording replaced the first
-    assert spool.count(for_project(project).path) == 0
+    assert spool.count(for_project(project).anchor) == 0
 
 
 def test_bad_check_arguments_are_rejected_with_the_key(shop_project: Path) -> None:
@@ -88,14 +96,34 @@ def test_broken_warehouse_keeps_events_and_does_not_raise(shop_project: Path) ->
     assert result.error and result.pending == 1
 
 
+def test_unreachable_server_spools_locally_until_it_is_back(
+    shop_project: Path, postgres_db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.services.postgres import point_project_at
+
+    for key, value in point_project_at(shop_project, postgres_db).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("DANGO_PG_PASSWORD", "rotated-away")  # the server turns this worker away
+    down = load_project(shop_project)
+    assert record_check_result(down, "run_5", "pii", "raw_shop.orders.notes", "flag", "warn")
+    result = flush(down)
+    assert result.pending == 1 and "cannot connect to the warehouse postgres" in (result.error or "")
+    assert "rotated-away" not in result.error
+    monkeypatch.setenv("DANGO_PG_PASSWORD", postgres_db.password)  # reachable again
+    up = load_project(shop_project)
+    assert flush(up).delivered == 1
+    assert [r[2] for r in _rows(up, "dango_audit_check_results")] == ["run_5"]
+    assert spool.count(for_project(up).anchor) == 0
+
+
 def test_unwritable_spool_returns_false_without_raising(shop_project: Path) -> None:
     project = load_project(shop_project)
     spool.spool_path(for_project(project).path).mkdir(parents=True)  # a directory where the SQLite file should be
     assert record_check_result(project, "run_4", "pii", "raw_shop.orders.notes", "pass") is False
 
 
-def test_running_event_never_overwrites_a_final_state(shop_project: Path) -> None:
-    project = load_project(shop_project)
+def test_running_event_never_overwrites_a_final_state(audit_project: Path) -> None:
+    project = load_project(audit_project)
     key = {"dag_id": "d", "run_id": "r", "task_id": "t", "try_number": 1}
     record_task_run(project, {**key, "state": "failed", "error_summary": "ValueError: boom"})
     record_task_run(project, {**key, "state": "running", "started_at": "2026-11-21T10:00:00+00:00"})
@@ -107,11 +135,12 @@ def test_running_event_never_overwrites_a_final_state(shop_project: Path) -> Non
     assert rows[0][5] == "failed" and rows[0][10] == "ValueError: boom" and rows[0][7] is not None
 
 
-def test_retention_removes_old_rows(shop_project: Path) -> None:
-    project = load_project(shop_project)
+def test_retention_removes_old_rows(audit_project: Path) -> None:
+    """(On PostgreSQL the events sit in the local spool, as if recorded while the server was unreachable.)"""
+    project = load_project(audit_project)
     old = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=40)).isoformat()
     spool.append(
-        for_project(project).path,
+        for_project(project).anchor,
         "check_result",
         [
             {
@@ -133,7 +162,7 @@ def test_retention_removes_old_rows(shop_project: Path) -> None:
         ],
     )
     result = flush(project)  # default retention: 30 days
-    assert result.purged == 1
+    assert result.purged == 1 and result.pending == 0
     assert [r[2] for r in _rows(project, "dango_audit_check_results")] == ["new"]
 
 

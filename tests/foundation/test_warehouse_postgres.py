@@ -4,6 +4,9 @@ audit store writing through it. The full PostgreSQL port of every pillar is a la
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -79,9 +82,52 @@ def test_audit_rows_land_in_postgres(pg_project: Path) -> None:
     project = load_project(pg_project)
     assert record_check_result(project, "run-1", "drift", "raw_shop", "pass", "info", {"changes": 0}, flush_now=False)
     assert record_check_result(project, "run-1", "drift", "raw_shop", "warn", "warn", {"changes": 1}, flush_now=False)
+    # Spooled in the warehouse itself (another worker can flush them), not in a file on this machine.
+    wh = for_project(project)
+    assert wh.rows(f"SELECT count(*) FROM {qualified('dango_spool_audit')}") == [(2,)]
+    assert not list(pg_project.rglob("*.sqlite"))
     result = flush(project, wait_s=5)
     assert result.error is None and result.delivered == 2 and result.pending == 0
-    rows = for_project(project).rows(
+    assert wh.rows(f"SELECT count(*) FROM {qualified('dango_spool_audit')}") == [(0,)]
+    rows = wh.rows(
         f"SELECT status, severity FROM {qualified('dango_audit_check_results')} WHERE run_id = ?", ["run-1"]
     )
     assert rows == [("warn", "warn")]  # one row per key: the later verdict replaced the first
+
+
+def dango_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "airflow_provider_dango.cli", *args], env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_unreachable_server_and_wrong_password_are_one_line_naming_the_target(pg_project: Path, postgres_db) -> None:
+    """`dango validate` against a closed port and with a wrong password: one line each naming user, host, port and
+    database, never the password, and no traceback."""
+    from tests.services.postgres import _free_port
+
+    closed = dango_cli("validate", "--project-dir", str(pg_project), env={"DANGO_PG_PORT": str(_free_port())})
+    wrong = dango_cli("validate", "--project-dir", str(pg_project), env={"DANGO_PG_PASSWORD": "not-the-s3cret"})
+    for result, port, secret in ((closed, None, postgres_db.password), (wrong, postgres_db.port, "not-the-s3cret")):
+        assert result.returncode == 1, result.stdout + result.stderr
+        lines = [line for line in result.stderr.splitlines() if "warehouse" in line]
+        assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+        line = lines[0]
+        assert f"{postgres_db.user}@{postgres_db.host}:" in line and f"/{postgres_db.dbname}" in line, line
+        if port:
+            assert f":{port}/" in line and "password authentication failed" in line, line
+        assert secret not in result.stdout + result.stderr
+
+
+def test_validate_reports_a_server_older_than_supported(
+    pg_project: Path, postgres_db, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The minimum is checked against the server's own version number: with the bar above this server's version,
+    `dango validate` fails in one line saying which version it found."""
+    from airflow_provider_dango.cli import main
+    from airflow_provider_dango.warehouse import postgres as postgres_backend
+
+    assert main(["validate", "--project-dir", str(pg_project)]) == 0  # PostgreSQL 15 >= 14
+    monkeypatch.setattr(postgres_backend, "MIN_SERVER_VERSION", 990000)
+    assert main(["validate", "--project-dir", str(pg_project)]) == 1
+    err = capsys.readouterr().err
+    assert "runs PostgreSQL 1" in err and "dango needs PostgreSQL 99 or newer" in err, err

@@ -140,3 +140,29 @@ def create_database(server: PostgresServer, name: str) -> PostgresServer:
     finally:
         con.close()
     return PostgresServer(server.host, server.port, server.user, server.password, name)
+
+
+PROJECT_PROFILE = """{profile}:
+  target: pg
+  outputs:
+    pg:
+      type: postgres
+      host: "{{{{ env_var('DANGO_PG_HOST') }}}}"
+      port: "{{{{ env_var('DANGO_PG_PORT') | as_number }}}}"
+      user: "{{{{ env_var('DANGO_PG_USER') }}}}"
+      password: "{{{{ env_var('DANGO_PG_PASSWORD') }}}}"
+      dbname: "{{{{ env_var('DANGO_PG_DBNAME') }}}}"
+      schema: analytics
+      threads: 2
+"""
+
+
+def point_project_at(root: Path, server: PostgresServer, profile: str = "shop") -> dict[str, str]:
+    """Make a dango project's warehouse this PostgreSQL database: its dbt profile becomes a postgres target (secrets
+    through env_var), and `platform.duckdb_path` is dropped. Returns the environment the profile reads."""
+    (root / "dbt" / "profiles.yml").write_text(PROJECT_PROFILE.format(profile=profile), encoding="utf-8")
+    project_yml = root / ".dango" / "project.yml"
+    if project_yml.exists():
+        lines = project_yml.read_text(encoding="utf-8").splitlines()
+        project_yml.write_text("\n".join(ln for ln in lines if "duckdb_path" not in ln) + "\n", encoding="utf-8")
+    return server.env()

@@ -5,4 +5,4 @@ select
     sum(amount) as revenue
 from {{ ref('fct_orders') }}
 where status = 'completed'
-group by all
+group by order_date, currency

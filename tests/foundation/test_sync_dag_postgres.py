@@ -1,0 +1,96 @@
+"""The demo's sync DAG end to end with its warehouse in PostgreSQL (`dag.test()`): dlt loads the shop through dlt's
+postgres destination, then the drift gate, dbt, the PII scan, monitors and profiles all run against the same database,
+the audit rows land there, and no DuckDB file is created anywhere in the project."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from tests.services.postgres import point_project_at
+
+
+def test_demo_sync_dag_on_postgres(
+    shop_project: Path, airflow_db: Path, postgres_db, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.dag_factory import build_dags
+    from airflow_provider_dango.dbt import build_manifest
+    from airflow_provider_dango.warehouse import for_project
+
+    for key, value in point_project_at(shop_project, postgres_db).items():
+        monkeypatch.setenv(key, value)
+    project = load_project(shop_project)
+    wh = for_project(project)
+    assert wh.kind == "postgres"
+    build_manifest(project)
+    shutil.copy(REPO / "dags" / "dango_dags.py", airflow_db / "dags" / "dango_dags.py")
+    monkeypatch.setenv("DANGO_PROJECT_DIR", str(shop_project))
+    dag = build_dags(shop_project)["dango_shop_daily"]
+    assert all(t.pool != project.settings.airflow.pool for t in dag.tasks)  # no one-slot pool on a server
+    from airflow_provider_dango.hooks.pools import pool_names
+
+    assert pool_names() == set()  # and the scheduler creates none for this project
+    dag_run = dag.test()
+
+    with create_session() as session:
+        states = {
+            ti.task_id: str(ti.state)
+            for ti in session.query(TaskInstance).filter(
+                TaskInstance.dag_id == dag.dag_id, TaskInstance.run_id == dag_run.run_id
+            )
+        }
+    assert str(dag_run.state) == "success", states
+    assert all(s == "success" for s in states.values()), states
+
+    run_id = dag_run.run_id
+    loads = dict(wh.rows("SELECT table_name, rows_loaded FROM dango.load_stats WHERE run_id = ?", [run_id]))
+    assert loads["customers"] == 500
+    assert loads["orders"] == wh.rows("SELECT count(*) FROM raw_shop.orders")[0][0] > 3000
+    assert wh.rows("SELECT count(*) FROM marts.dim_customers")[0][0] == 500
+    # The drift gate recorded the new source's baseline; PII found the customers' emails; monitors judged.
+    assert wh.rows("SELECT count(*) FROM dango.dango_schema_baselines")[0][0] > 0
+    pii = {(t, c) for t, c in wh.rows("SELECT table_name, column_name FROM dango.dango_pii_findings WHERE run_id = ?",
+                                       [run_id])}
+    assert any(c == "email" for _, c in pii), pii
+    monitors = {r[0] for r in wh.rows("SELECT monitor FROM dango.dango_monitor_results WHERE run_id = ?",
+                                      [run_id])}
+    assert {"daily_revenue", "daily_orders", "orders_loaded"} <= monitors
+    profiled = {r[0] for r in wh.rows(
+        "SELECT DISTINCT table_name FROM dango.dango_column_profiles WHERE run_id = ?", [run_id])}
+    assert {"raw_shop.customers", "marts.fct_orders"} <= profiled
+    # The audit trail: the check results of this run, in PostgreSQL.
+    checks = {r[0].split(":")[0] for r in wh.rows(
+        "SELECT check_name FROM dango.dango_audit_check_results WHERE run_id = ?", [run_id])}
+    assert {"drift", "pii", "monitor"} <= checks, checks
+
+    # The alert outbox is in PostgreSQL too: the DAG's success callback recorded sync_completed with dlt's row counts.
+    [(body,)] = wh.rows("SELECT body FROM dango.dango_alert_events WHERE type = 'sync_completed'")
+    assert json.loads(body)["rows_loaded"]["shop.customers"] == 500
+    assert not list(shop_project.rglob("*.sqlite"))  # no outbox or audit spool on this machine
+    # `dango monitors suggest` writes monitors in PostgreSQL's dialect: each suggested expression runs there.
+    from airflow_provider_dango.demo.runner import summarize
+    from airflow_provider_dango.monitors.suggest import suggest_monitors
+
+    suggested = {m["name"]: m for m in suggest_monitors(project)}
+    for name in ("shop_orders_row_count", "shop_orders_freshness_hours", "shop_customers_freshness_hours"):
+        table = suggested[name]["source_table"]
+        [(value,)] = wh.rows(f"SELECT {suggested[name]['value_expression']} FROM {table}")
+        assert value is not None and float(value) >= 0, (name, value)
+    # The demo's summary lists the models built in PostgreSQL and how to query them (no password).
+    logged = capsys.readouterr()
+    assert postgres_db.password not in logged.out + logged.err  # dlt, dbt and every task kept the password out
+    summarize(project, dag_run)
+    out = capsys.readouterr().out
+    assert "marts.daily_revenue" in out and "psql" in out and postgres_db.password not in out
+    assert "pg_catalog" not in out
+
+    duckdb_files = [p for p in shop_project.rglob("*") if ".duckdb" in p.name]  # the file, its WAL, its lock
+    assert duckdb_files == []
