@@ -152,6 +152,19 @@ class RunningAirflow:
             time.sleep(1)
         raise TimeoutError(f"DAG {dag_id} not parsed within {timeout:.0f} s:\n{self.log_tail('dag-processor')}")
 
+    def scheduled_run(self, dag_id: str, timeout: float = 300) -> str:
+        """Unpause the DAG and return the id of the run the scheduler creates for the latest cron time (a schedule's
+        `catchup: latest`, and what Airflow 3's CronTriggerTimetable does without catchup)."""
+        self.cli("dags", "unpause", dag_id)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.check_alive()
+            rows = self.query("select run_id from dag_run where dag_id = ? and run_type = 'scheduled'", (dag_id,))
+            if rows:
+                return rows[0][0]
+            time.sleep(1)
+        raise TimeoutError(f"no scheduled run of {dag_id} after {timeout:.0f} s:\n{self.log_tail('scheduler')}")
+
     def trigger(self, dag_id: str) -> str:
         """Unpause and trigger a run; returns its run id."""
         self.cli("dags", "unpause", dag_id)

@@ -18,10 +18,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from tests.services.airflow import Celery, CeleryWorker, RunningAirflow, running_airflow
-from tests.services.postgres import PostgresServer, create_database
+from tests.services.postgres import PostgresServer, create_database, point_project_at
 from tests.services.redis import running_redis
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,19 +36,6 @@ def task_policy(task):
         task.queue = "dbt"
 '''
 
-# The shop's profile with a PostgreSQL target beside the DuckDB one; credentials from the environment, as in CI.
-PG_TARGET = """    pg:
-      type: postgres
-      host: "{{ env_var('DANGO_PG_HOST') }}"
-      port: "{{ env_var('DANGO_PG_PORT') | as_number }}"
-      user: "{{ env_var('DANGO_PG_USER') }}"
-      password: "{{ env_var('DANGO_PG_PASSWORD') }}"
-      dbname: "{{ env_var('DANGO_PG_DBNAME') }}"
-      schema: analytics
-      threads: 4
-"""
-
-
 @dataclass
 class TeamAirflow:
     airflow: RunningAirflow
@@ -59,39 +44,28 @@ class TeamAirflow:
     env: dict[str, str]  # what the project's tasks see (PostgreSQL credentials for the warehouse)
 
 
-def prepare_project(root: Path, warehouse: str, env: dict[str, str]) -> Path:
-    """A private copy of the demo shop on the chosen warehouse, with its dbt manifest built."""
+def prepare_project(root: Path, warehouse: PostgresServer | None) -> tuple[Path, dict[str, str]]:
+    """A private copy of the demo shop, its warehouse in `warehouse` (PostgreSQL) or else its DuckDB file, with its
+    dbt manifest built; and the environment its profile reads."""
     from tests.conftest import copy_project
 
-    if warehouse not in WAREHOUSES:
-        raise ValueError(f"warehouse must be one of {WAREHOUSES}, not {warehouse!r}")
     project = copy_project(root / "shop")
-    schedules_path = project / ".dango" / "schedules.yml"
-    schedules = yaml.safe_load(schedules_path.read_text())
-    # Only the runs the caller triggers: no run of the latest missed interval when the DAG is unpaused.
-    schedules["schedules"][0]["catchup"] = "none"
-    schedules_path.write_text(yaml.safe_dump(schedules, sort_keys=False))
-    if warehouse == "postgres":
-        profiles = project / "dbt" / "profiles.yml"
-        profiles.write_text(profiles.read_text() + PG_TARGET)
-        config_path = project / ".dango" / "project.yml"
-        config = yaml.safe_load(config_path.read_text())
-        config.setdefault("airflow", {})["dbt_target"] = "pg"
-        config_path.write_text(yaml.safe_dump(config, sort_keys=False))
+    env = point_project_at(project, warehouse) if warehouse else {}
     dango = Path(sys.executable).parent / "dango"
     subprocess.run([str(dango), "dbt", "manifest", "--project-dir", str(project)], check=True, capture_output=True,
                    env={**os.environ, **env})
-    return project
+    return project, env
 
 
 @contextmanager
 def team_airflow(root: Path, server: PostgresServer, warehouse: str = "postgres") -> Iterator[TeamAirflow]:
     """Start the whole topology under `root`, yield it with the DAG parsed, and stop every process afterwards."""
+    if warehouse not in WAREHOUSES:
+        raise ValueError(f"warehouse must be one of {WAREHOUSES}, not {warehouse!r}")
     meta = create_database(server, "dango_airflow_meta")
-    env: dict[str, str] = {}
-    if warehouse == "postgres":
-        env.update(create_database(server, "dango_warehouse").env())
-    project = prepare_project(root, warehouse, env)
+    project, env = prepare_project(
+        root, create_database(server, "dango_warehouse") if warehouse == "postgres" else None
+    )
     dags = root / "dags"
     dags.mkdir(exist_ok=True)
     shutil.copy(REPO / "dags" / "dango_dags.py", dags)
