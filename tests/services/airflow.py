@@ -1,7 +1,8 @@
 """A real Airflow on 127.0.0.1 (scheduler, dag-processor, triggerer, api-server) for tests and benchmarks.
 
-Each component is its own process, as in a deployment; they share a temporary AIRFLOW_HOME, a SQLite metadata
-database (LocalExecutor) unless `sql_alchemy_conn` names another, and stop when the context ends. Tasks talk to the
+Each component is its own process, as in a deployment; they share a temporary AIRFLOW_HOME and stop when the context
+ends. The metadata database is SQLite (LocalExecutor) unless `metadata_url` names a PostgreSQL one; with `celery`,
+the CeleryExecutor hands tasks to `airflow celery worker` processes through the given broker. Tasks talk to the
 api-server's execution API, so it always runs. State is read straight from the metadata database: the `airflow` CLI
 would cost seconds per call.
 """
@@ -21,6 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[2]
+WORKER_HOSTNAME_ENV = "DANGO_TEST_WORKER_HOSTNAME"
 COMPONENTS = ("scheduler", "dag-processor", "triggerer", "api-server")
 _ARGS = {
     "scheduler": ["scheduler", "--skip-serve-logs"],
@@ -28,6 +31,30 @@ _ARGS = {
     "triggerer": ["triggerer", "--skip-serve-logs"],
     "api-server": ["api-server", "--host", "127.0.0.1"],
 }
+
+
+@dataclass(frozen=True)
+class CeleryWorker:
+    """One `airflow celery worker`: its name is the Celery node name and the hostname its tasks report, as if each
+    worker ran on a machine of its own (on one machine they would all report the same FQDN)."""
+
+    name: str
+    queues: tuple[str, ...] = ("default",)
+    concurrency: int = 1
+
+
+@dataclass(frozen=True)
+class Celery:
+    """The CeleryExecutor's setup: a broker (Redis), a result backend (`db+postgresql://...`) and the workers."""
+
+    broker_url: str
+    result_backend: str
+    workers: tuple[CeleryWorker, ...]
+
+
+def worker_hostname() -> str:
+    """`[core] hostname_callable` in the test workers: the worker's own name (see CeleryWorker)."""
+    return os.environ[WORKER_HOSTNAME_ENV]
 
 
 def free_port() -> int:
@@ -54,6 +81,9 @@ def airflow_env(home: Path, dags_folder: Path, port: int, extra: dict[str, str] 
         "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "5",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
         "AIRFLOW__SCHEDULER__JOB_HEARTBEAT_SEC": "1",
+        # The api-server answers its first execution-API call only once it has loaded everything (41 s seen on a
+        # shared 2-core machine): a task starting then must wait for it rather than fail on the 5 s default.
+        "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "120",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         "DO_NOT_TRACK": "1",
@@ -69,24 +99,36 @@ class RunningAirflow:
     env: dict[str, str]
     port: int
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    metadata_url: str | None = None
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "airflow", *args], env=self.env, capture_output=True,
-                              text=True, check=check)
-
-    def _db(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.home / "airflow.db", timeout=30)
+        """`airflow <args>`; on failure (with `check`) raises with the command's last output lines."""
+        done = subprocess.run([sys.executable, "-m", "airflow", *args], env=self.env, capture_output=True, text=True)
+        if check and done.returncode:
+            raise RuntimeError(f"airflow {' '.join(args)} exited with {done.returncode}:\n{done.stderr[-3000:]}")
+        return done
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        con = self._db()
+        """Rows from the metadata database; `?` placeholders on SQLite and PostgreSQL alike."""
+        if self.metadata_url is None:
+            con = sqlite3.connect(self.home / "airflow.db", timeout=30)
+            try:
+                return con.execute(sql, params).fetchall()
+            finally:
+                con.close()
+        import psycopg2
+
+        pg = psycopg2.connect(self.metadata_url.replace("postgresql+psycopg2://", "postgresql://", 1))
         try:
-            return con.execute(sql, params).fetchall()
+            with pg.cursor() as cur:
+                cur.execute(sql.replace("?", "%s"), params)
+                return cur.fetchall()
         finally:
-            con.close()
+            pg.close()
 
     def log_tail(self, component: str, chars: int = 4000) -> str:
         path = self.home / f"{component}.log"
@@ -102,13 +144,26 @@ class RunningAirflow:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.check_alive()
-            if self.query("select 1 from dag where dag_id = ? and is_stale = 0", (dag_id,)):
+            if self.query("select 1 from dag where dag_id = ? and not is_stale", (dag_id,)):
                 return
             errors = self.query("select filename, stacktrace from import_error")
             if errors:
                 raise RuntimeError(f"DAG import errors: {errors}")
             time.sleep(1)
         raise TimeoutError(f"DAG {dag_id} not parsed within {timeout:.0f} s:\n{self.log_tail('dag-processor')}")
+
+    def scheduled_run(self, dag_id: str, timeout: float = 300) -> str:
+        """Unpause the DAG and return the id of the run the scheduler creates for the latest cron time (a schedule's
+        `catchup: latest`, and what Airflow 3's CronTriggerTimetable does without catchup)."""
+        self.cli("dags", "unpause", dag_id)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.check_alive()
+            rows = self.query("select run_id from dag_run where dag_id = ? and run_type = 'scheduled'", (dag_id,))
+            if rows:
+                return rows[0][0]
+            time.sleep(1)
+        raise TimeoutError(f"no scheduled run of {dag_id} after {timeout:.0f} s:\n{self.log_tail('scheduler')}")
 
     def trigger(self, dag_id: str) -> str:
         """Unpause and trigger a run; returns its run id."""
@@ -134,23 +189,60 @@ class RunningAirflow:
         return {task: state for task, state in rows}
 
 
+def _metadata_env(metadata_url: str | None, celery: Celery | None) -> dict[str, str]:
+    env: dict[str, str] = {}
+    if metadata_url:
+        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = metadata_url
+    if celery:
+        env.update({
+            "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+            "AIRFLOW__CELERY__BROKER_URL": celery.broker_url,
+            "AIRFLOW__CELERY__RESULT_BACKEND": celery.result_backend,
+            # A worker takes a task only when it has a free slot, so a busy worker leaves the next one to the others.
+            "AIRFLOW__CELERY__WORKER_PREFETCH_MULTIPLIER": "1",
+        })
+    return env
+
+
+def _worker_env(env: dict[str, str], worker: CeleryWorker) -> dict[str, str]:
+    """The worker's environment: the shared one, plus the hostname its tasks report (importable from this repo)."""
+    path = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
+    return {
+        **env,
+        WORKER_HOSTNAME_ENV: worker.name,
+        "AIRFLOW__CORE__HOSTNAME_CALLABLE": f"{__name__}.worker_hostname",
+        "PYTHONPATH": path,
+    }
+
+
 @contextmanager
 def running_airflow(
-    home: Path, dags_folder: Path, extra_env: dict[str, str] | None = None, components: tuple[str, ...] = COMPONENTS
+    home: Path,
+    dags_folder: Path,
+    extra_env: dict[str, str] | None = None,
+    components: tuple[str, ...] = COMPONENTS,
+    *,
+    metadata_url: str | None = None,
+    celery: Celery | None = None,
 ) -> Iterator[RunningAirflow]:
-    """Migrate the metadata database, start the components, yield, then stop them all (process groups)."""
+    """Migrate the metadata database, start the components (and Celery workers), yield, then stop them all.
+
+    `metadata_url` is a SQLAlchemy URL (`postgresql+psycopg2://...`); without it, SQLite under `home`.
+    """
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    env = airflow_env(home, dags_folder, port, extra_env)
-    airflow = RunningAirflow(home, env, port)
+    env = airflow_env(home, dags_folder, port, {**_metadata_env(metadata_url, celery), **(extra_env or {})})
+    airflow = RunningAirflow(home, env, port, metadata_url=metadata_url)
     airflow.cli("db", "migrate")
     try:
         for name in components:
-            log = open(home / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
-            airflow.procs[name] = subprocess.Popen(
-                [sys.executable, "-m", "airflow", *_ARGS[name]], env=env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+            airflow.procs[name] = _start(home / f"{name}.log", _ARGS[name], env)
+        for worker in celery.workers if celery else ():
+            args = ["celery", "worker", "--celery-hostname", f"{worker.name}@%h", "--queues", ",".join(worker.queues),
+                    "--concurrency", str(worker.concurrency), "--skip-serve-logs", "--without-gossip",
+                    "--without-mingle"]
+            airflow.procs[f"celery-{worker.name}"] = _start(home / f"celery-{worker.name}.log", args,
+                                                            _worker_env(env, worker))
         if "api-server" in components:
             _wait_for_port(port, airflow)
         yield airflow
@@ -167,7 +259,17 @@ def running_airflow(
                 proc.wait()
 
 
-def _wait_for_port(port: int, airflow: RunningAirflow, timeout: float = 120) -> None:
+def _start(log_path: Path, args: list[str], env: dict[str, str]) -> subprocess.Popen:
+    """One `airflow ...` process in its own process group (stopped with its children), output to `log_path`."""
+    log = open(log_path, "w")  # noqa: SIM115 - the child holds it; closed when this process exits
+    try:
+        return subprocess.Popen([sys.executable, "-m", "airflow", *args], env=env, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    finally:
+        log.close()
+
+
+def _wait_for_port(port: int, airflow: RunningAirflow, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         airflow.check_alive()
