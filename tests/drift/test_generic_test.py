@@ -94,10 +94,13 @@ def test_check_and_accept_log_a_human_summary(dbt_project: tuple[Path, Path]) ->
     accepted (it used to print nothing at all)."""
     project, warehouse = dbt_project
     sql(warehouse, "CREATE SCHEMA raw_shop", "CREATE TABLE raw_shop.orders (id INTEGER, amount DECIMAL(12,2), note "
-        "VARCHAR)", "CREATE TABLE raw_shop.customers (id INTEGER)")
-    first = _operation_log(project, warehouse, "dango_monitors.drift_check", "{schemas: [raw_shop], run_id: s1}")
+        "VARCHAR)", "CREATE TABLE raw_shop.customers (id INTEGER)",
+        # dbt's --store-failures tables are no source: drift never baselines them
+        "CREATE SCHEMA main_dbt_test__audit", "CREATE TABLE main_dbt_test__audit.not_null_orders_id (id INTEGER)")
+    first = _operation_log(project, warehouse, "dango_monitors.drift_check", "{run_id: s1}")  # every schema
     assert "dango drift_check run s1: 2 table(s) checked: 0 with breaking changes, 0 additive, 2 baselined" in first
     assert "raw_shop.orders: first sight, baseline stored" in first
+    assert "dbt_test__audit" not in first
     sql(warehouse, "ALTER TABLE raw_shop.orders DROP COLUMN note", "ALTER TABLE raw_shop.customers ADD COLUMN email "
         "VARCHAR")
     second = _operation_log(project, warehouse, "dango_monitors.drift_check", "{schemas: [raw_shop], run_id: s2}")
