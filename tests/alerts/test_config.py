@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from airflow_provider_dango.config import load_project
 
 SCHEDULE = """
@@ -20,7 +22,8 @@ def _load(project: Path, notifications: str):
     return load_project(project)
 
 
-def test_dango_notifications_block_loads_unchanged(shop_project: Path) -> None:
+def test_dango_notifications_block_loads_unchanged(shop_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_WEBHOOK_URL", "https://hooks.slack.test/x")  # set: no unset-variable warning
     project = _load(
         shop_project,
         """
