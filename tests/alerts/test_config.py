@@ -49,7 +49,9 @@ notifications:
     assert "url: webhook 'ops' has its URL in plain text" in str(project.problems[0])
 
 
-def test_additions_validate(shop_project: Path) -> None:
+def test_additions_validate(shop_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("PAGER_URL", "PAGER_HMAC", "PAGER_KEY"):
+        monkeypatch.setenv(var, "set")  # set where validated: no unset-variable warning
     project = _load(
         shop_project,
         """
@@ -110,7 +112,8 @@ notifications:
     assert "format email needs `to:`" in str(project.errors[0])
 
 
-def test_credential_header_in_plain_text_warns(shop_project: Path) -> None:
+def test_credential_header_in_plain_text_warns(shop_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("H_URL", "https://hooks.example.test/h")
     project = _load(
         shop_project,
         """
