@@ -12,6 +12,10 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from airflow_provider_dango.config.base import DeterministicError
+
+__all__ = ["DeterministicError", "dbt_failure_is_deterministic", "failing_tests", "is_deterministic", "mask"]
+
 # dbt node messages that point at the environment rather than the SQL: retried.
 TRANSIENT_MESSAGE = re.compile(
     r"could not set lock|conflicting lock|lock timeout|timed? ?out|timeout|connection (refused|reset|aborted)|"
@@ -19,10 +23,6 @@ TRANSIENT_MESSAGE = re.compile(
     r"\b5\d\d\b|service unavailable|bad gateway|network",
     re.IGNORECASE,
 )
-
-
-class DeterministicError(Exception):
-    """Raised for a failure that retrying cannot fix; the message says what to change."""
 
 
 def _chain(exc: BaseException | None) -> Iterator[BaseException]:
@@ -129,4 +129,3 @@ def _add_failing_rows(
                 }
                 for row in cur.fetchall()
             ]
-

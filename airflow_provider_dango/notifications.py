@@ -122,7 +122,7 @@ class DangoTaskFailureNotifier(DangoNotifier):
         if task_id.startswith("sync_"):
             base["sources"] = [task_id.removeprefix("sync_")]
             return Event(type="sync_failed", **base)
-        from airflow_provider_dango.operators.retry import outcome_for
+        from airflow_provider_dango.hooks.dbt_outcome import outcome_for
 
         outcome = outcome_for(ti)
         if outcome is not None and outcome.failing_tests:

@@ -114,7 +114,7 @@ def release_after_dbt_task(*_args: Any, **_kwargs: Any) -> None:
 def after_cosmos_dbt(tmp_project_dir: str, context: Any = None, **kwargs: Any) -> None:
     """The Cosmos callback of dango's dbt tasks: record the node results for the audit trail, then release."""
     from airflow_provider_dango.audit.dbt_results import record_cosmos_run_results
-    from airflow_provider_dango.operators.retry import add_failing_tests, record_dbt_outcome
+    from airflow_provider_dango.hooks.dbt_outcome import add_failing_tests, record_dbt_outcome
 
     project = None
     try:

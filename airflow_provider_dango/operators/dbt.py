@@ -12,8 +12,8 @@ from airflow.sdk import BaseOperator
 
 from airflow_provider_dango.audit.dbt_results import record_run_results_file
 from airflow_provider_dango.dbt import parse_dbt_command, run_dbt
+from airflow_provider_dango.hooks.dbt_outcome import add_failing_tests, record_dbt_outcome
 from airflow_provider_dango.hooks.warehouse import load_project_with_warehouse
-from airflow_provider_dango.operators.retry import add_failing_tests, record_dbt_outcome
 
 
 class DangoDbtCommandOperator(BaseOperator):

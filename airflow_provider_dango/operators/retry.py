@@ -1,79 +1,19 @@
-"""Retry only what a retry can fix: the retry policy of generated DAGs, and what a dbt task's run found.
+"""Retry only what a retry can fix: the retry policy of generated DAGs.
 
 Airflow 3.3 asks a task's `retry_policy` after each failure, in the task's own process. Dango's policy fails at once
 (no retries, so the failure alert goes out now) for config errors, a missing warehouse file and dbt runs whose tests
 failed or whose SQL is wrong (`failures.py` decides); anything else keeps the schedule's retries. A dbt task's
-Cosmos callback records its outcome here first, so the policy and the failure alert see the failing tests.
+Cosmos callback records its outcome first (`hooks/dbt_outcome.py`), so the policy sees the failing tests.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from airflow.sdk.definitions.retry_policy import RetryDecision, RetryPolicy
 
-from airflow_provider_dango.failures import dbt_failure_is_deterministic, failed_nodes, failing_tests, is_deterministic
-
-log = logging.getLogger(__name__)
-
-
-@dataclass
-class DbtOutcome:
-    """What one try of a dbt task found: whether a retry could change it, and the failing tests."""
-
-    deterministic: bool
-    failed_nodes: list[str] = field(default_factory=list)
-    failing_tests: list[dict[str, Any]] = field(default_factory=list)
-
-
-_outcomes: dict[tuple[Any, ...], DbtOutcome] = {}
-outcome_run_results: dict[tuple[Any, ...], Any] = {}  # until the failing rows are read
-
-
-def _key(ti: Any) -> tuple[Any, ...]:
-    return tuple(getattr(ti, a, None) for a in ("dag_id", "task_id", "run_id", "map_index", "try_number"))
-
-
-def outcome_for(ti: Any) -> DbtOutcome | None:
-    return _outcomes.get(_key(ti)) if ti is not None else None
-
-
-def record_dbt_outcome(project: Any, target_dir: Path, context: Any, since: float = 0.0) -> DbtOutcome | None:
-    """Read `<target_dir>/run_results.json` of this try (newer than `since`) and keep its outcome for the task's
-    retry policy and failure alert. The offending rows are read after the caller released the warehouse."""
-    path = target_dir / "run_results.json"
-    ti = (context or {}).get("ti")
-    if ti is None or not path.exists() or path.stat().st_mtime < since:
-        return None
-    run_results = json.loads(path.read_text(encoding="utf-8"))
-    failed = failed_nodes(run_results)
-    if not failed:
-        return None
-    outcome = DbtOutcome(dbt_failure_is_deterministic(run_results), [str(r.get("unique_id")) for r in failed])
-    _outcomes[_key(ti)] = outcome
-    outcome_run_results[_key(ti)] = run_results
-    return outcome
-
-
-def add_failing_tests(project: Any, context: Any) -> None:
-    """Fill the failing tests (with offending values) of this try's outcome; needs the warehouse lock, so it runs
-    after the dbt task gave it back. Never raises: the failure alert must still go out."""
-    ti = (context or {}).get("ti")
-    key = _key(ti)
-    outcome, run_results = _outcomes.get(key), outcome_run_results.pop(key, None)
-    if outcome is None or run_results is None:
-        return
-    try:
-        from airflow_provider_dango.dbt import load_manifest_cached
-
-        manifest = load_manifest_cached(project) if project.manifest_path.exists() else None
-        outcome.failing_tests = failing_tests(project, run_results, manifest)
-    except Exception as exc:
-        log.warning("dango: could not describe the failing dbt tests: %s", exc)
+from airflow_provider_dango.failures import is_deterministic
+from airflow_provider_dango.hooks.dbt_outcome import outcome_for
 
 
 class DangoRetryPolicy(RetryPolicy):

@@ -23,8 +23,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from airflow_provider_dango.config.base import DeterministicError
 from airflow_provider_dango.config.monitors import split_relation
-from airflow_provider_dango.failures import DeterministicError
 from airflow_provider_dango.warehouse import duckdb as duckdb_backend
 from airflow_provider_dango.warehouse import postgres as postgres_backend
 from airflow_provider_dango.warehouse.duckdb import (

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from airflow_provider_dango.config import load_project
 
 SCHEDULE = """
@@ -20,7 +22,8 @@ def _load(project: Path, notifications: str):
     return load_project(project)
 
 
-def test_dango_notifications_block_loads_unchanged(shop_project: Path) -> None:
+def test_dango_notifications_block_loads_unchanged(shop_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_WEBHOOK_URL", "https://hooks.slack.test/x")  # set: no unset-variable warning
     project = _load(
         shop_project,
         """
@@ -46,7 +49,9 @@ notifications:
     assert "url: webhook 'ops' has its URL in plain text" in str(project.problems[0])
 
 
-def test_additions_validate(shop_project: Path) -> None:
+def test_additions_validate(shop_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("PAGER_URL", "PAGER_HMAC", "PAGER_KEY"):
+        monkeypatch.setenv(var, "set")  # set where validated: no unset-variable warning
     project = _load(
         shop_project,
         """
@@ -107,7 +112,8 @@ notifications:
     assert "format email needs `to:`" in str(project.errors[0])
 
 
-def test_credential_header_in_plain_text_warns(shop_project: Path) -> None:
+def test_credential_header_in_plain_text_warns(shop_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("H_URL", "https://hooks.example.test/h")
     project = _load(
         shop_project,
         """
