@@ -124,6 +124,8 @@ class DangoDbtBuildOperator(BaseOperator):
             raise
         finally:
             _record_dbt_results(project, context, started)
+            if record_dbt_outcome(project, project.dbt_project_dir / "target", context, since=started):
+                add_failing_tests(project, context)  # for the retry policy and the failure alert
         return {"results": _node_statuses(project.dbt_project_dir / "target", started),
                 "skipped_by_drift": skipped_by_drift}
 

@@ -105,8 +105,9 @@ models:
 """
 
 
+@pytest.mark.parametrize("dbt_tasks", ["per_model", "single"])
 def test_failed_dbt_test_fails_at_once_and_names_tests_and_masked_values(
-    shop_project: Path, airflow_db: Path, monkeypatch: pytest.MonkeyPatch, receiver: Receiver
+    shop_project: Path, airflow_db: Path, monkeypatch: pytest.MonkeyPatch, receiver: Receiver, dbt_tasks: str
 ) -> None:
     from airflow_provider_dango.config import load_project
     from airflow_provider_dango.dag_factory import build_dags
@@ -129,6 +130,7 @@ def test_failed_dbt_test_fails_at_once_and_names_tests_and_masked_values(
     type: dbt
     cron: daily
     dbt_command: dbt build --select stg_customers
+    dbt_tasks: {dbt_tasks}
     retries: 2
     retry_delay_seconds: 1
 notifications:
@@ -147,7 +149,7 @@ notifications:
     run = build_dags(root)["dango_customers"].test()
 
     assert str(run.state) == "failed"
-    test_task = "dbt.stg_customers.test"
+    test_task = "dbt.stg_customers.test" if dbt_tasks == "per_model" else "dbt_build"
     assert sorted(_tries("dango_customers", run.run_id, test_task)) == [1]  # not retried
     events = [r.json for r in receiver.on("/ops")]
     assert [e["event"] for e in events] == ["dbt_test_failed"]  # no sync_retrying before the real alert
