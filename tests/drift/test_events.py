@@ -64,22 +64,26 @@ def test_gate_reason(sources: set[str], skipped: bool) -> None:
         assert "tier" not in reason  # additive changes are not why it is skipped
 
 
-def test_breaking_event_reaches_a_webhook(built_shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_breaking_event_reaches_a_webhook(built_shop: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The event as the drift task builds it (details as text, like Dango's) is delivered, not dropped."""
+    import shutil
+
     from airflow_provider_dango.alerts import emit
     from airflow_provider_dango.alerts.receiver import Receiver
     from airflow_provider_dango.config import load_project
     from airflow_provider_dango.drift import drift_event
 
+    root = tmp_path / "shop"  # a copy: the session's built_shop must keep its config (a webhook adds DAGs)
+    shutil.copytree(built_shop, root, symlinks=True)
     with Receiver() as receiver:
-        schedules = built_shop / ".dango" / "schedules.yml"
+        schedules = root / ".dango" / "schedules.yml"
         schedules.write_text(
             schedules.read_text().replace(
                 "  webhooks: []", f'  webhooks:\n    - name: ops\n      url: "{receiver.url("/ops")}"'
             )
         )
-        monkeypatch.setenv("DANGO_ALERTS_OUTBOX", str(built_shop / "outbox.sqlite"))
-        project = load_project(built_shop)
+        monkeypatch.setenv("DANGO_ALERTS_OUTBOX", str(root / "outbox.sqlite"))
+        project = load_project(root)
         event = drift_event(_report(), "shop_daily", ["shop"], ["stg_orders"])
         result = emit(project, event)
         assert result is not None and result.delivered == ["ops"]
