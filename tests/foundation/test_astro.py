@@ -27,10 +27,25 @@ def test_astro_dag_tests_pass_on_the_demo_project(built_shop: Path, tmp_path: Pa
     astro = tmp_path / "astro"
     shutil.copytree(ASTRO, astro)
     shutil.copytree(built_shop, astro / "include" / "shop", symlinks=True)
-    env = {**os.environ, "DANGO_PROJECT_DIR": str(astro / "include" / "shop")}
+    schedules = astro / "include" / "shop" / ".dango" / "schedules.yml"  # with a webhook, as a team runs it
+    text = schedules.read_text(encoding="utf-8")
+    assert "  webhooks: []" in text
+    webhook = '  webhooks:\n    - name: ops\n      url: "${OPS_WEBHOOK_URL}"'
+    schedules.write_text(text.replace("  webhooks: []", webhook), encoding="utf-8")
+    env = {
+        **os.environ,
+        "DANGO_PROJECT_DIR": str(astro / "include" / "shop"),
+        "OPS_WEBHOOK_URL": "http://127.0.0.1:9/ops",
+    }
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(astro / "tests" / "dags")],
         cwd=astro, env=env, capture_output=True, text=True, check=False,
     )
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "4 passed" in proc.stdout
+    dag_ids = subprocess.run(
+        [sys.executable, "-c", "from airflow.dag_processing.dagbag import DagBag; "
+         f"print(sorted(DagBag(dag_folder={str(astro / 'dags')!r}).dag_ids))"],
+        cwd=astro, env=env, capture_output=True, text=True, check=True,
+    ).stdout
+    assert "dango_stale_check" in dag_ids  # the webhook's stale check was among the DAGs checked

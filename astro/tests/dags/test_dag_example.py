@@ -24,7 +24,10 @@ def test_dags_have_tags(dagbag: DagBag) -> None:
 
 
 def test_retries_at_least_two(dagbag: DagBag) -> None:
+    """Pipeline tasks retry. `dango_stale_check` runs every few minutes: its next run is its retry."""
     for dag_id, dag in dagbag.dags.items():
+        if dag_id == "dango_stale_check":
+            continue
         for task in dag.tasks:
             assert task.retries >= 2, f"{dag_id}.{task.task_id} retries={task.retries}"
 
