@@ -171,15 +171,7 @@ def scaffold(directory: Path, name: str | None = None, force: bool = False) -> l
         "dags/dango_dags.py": DAG_FILE,
         ".gitignore": GITIGNORE,
     }
-    written = []
-    for rel, text in files.items():
-        path = directory / rel
-        if path.exists():
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
+    return _write_missing(directory, files)
 
 
 ADOPT_PROJECT_YML = """\
@@ -235,6 +227,11 @@ def adopt(directory: Path, dbt_project: Path, name: str | None = None, force: bo
         ".dango/schedules.yml": ADOPT_SCHEDULES_YML,
         "dags/dango_dags.py": DAG_FILE,
     }
+    return _write_missing(directory, files)
+
+
+def _write_missing(directory: Path, files: dict[str, str]) -> list[Path]:
+    """Write each file that does not exist yet (a user's edits are never overwritten); return the ones written."""
     written = []
     for rel_path, text in files.items():
         path = directory / rel_path
