@@ -156,20 +156,22 @@ class Warehouse:
         return float(settings.airflow.warehouse_lock_timeout_s) if settings is not None else DEFAULT_LOCK_TIMEOUT_S
 
     @contextmanager
-    def lock(self, timeout_s: float | None = None) -> Iterator[None]:
+    def lock(self, timeout_s: float | None = None, check_file: bool = True) -> Iterator[None]:
         """The single-writer lock (DuckDB), waited for (bounded, reported); a no-op on PostgreSQL. Raises
-        WarehouseBusyError after the timeout and WarehouseInUseError when a foreign program has the file open."""
+        WarehouseBusyError after the timeout and WarehouseInUseError when a foreign program has the file open
+        (`check_file=False` when the caller opens the file itself at once, which reports the same in one line)."""
         if self.path is None:
             yield
             return
         timeout = self.lock_timeout_s if timeout_s is None else timeout_s
-        with duckdb_backend.file_lock(self.path, timeout, check_file=True):
+        with duckdb_backend.file_lock(self.path, timeout, check_file=check_file):
             yield
 
     @contextmanager
     def connect(self, read_only: bool = False, timeout_s: float | None = None) -> Iterator[Any]:
-        """A connection with `execute(sql, params)` / `executemany`, held under the lock for the duration."""
-        with self.lock(timeout_s):
+        """A connection with `execute(sql, params)` / `executemany`, held under the lock for the duration. Opening
+        the file is itself the foreign-holder check (no separate probe: it cost as much as the open)."""
+        with self.lock(timeout_s, check_file=False):
             if self.path is not None:
                 with duckdb_backend.open_connection(self.path, read_only) as con:
                     yield con
