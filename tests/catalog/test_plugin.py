@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from tests.catalog.airflow_server import Server, api_server
+from tests.conftest import set_dbt_tasks
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +22,8 @@ def server(catalog_shop: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     base = tmp_path_factory.mktemp("plugin")
     project = base / "shop"
     shutil.copytree(catalog_shop, project, symlinks=True)  # actions change the project: use a private copy
+    # The task-instance tab is about Cosmos's per-model tasks (`dbt.<model>.run`): the layout with one task per model.
+    set_dbt_tasks(project, "per_model")
     with api_server(base / "airflow", project) as s:
         yield s
 
