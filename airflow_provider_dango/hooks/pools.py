@@ -128,11 +128,32 @@ def _run_pools(dag_run: Any, session: Any) -> set[str]:
     return {name for name in rows if name and name != Pool.DEFAULT_POOL_NAME}
 
 
+def _insert_pool(session: Any, name: str) -> bool:
+    """Add a one-slot pool in `session`'s transaction unless a pool of that name exists (another scheduler may have
+    just made it): one `INSERT ... ON CONFLICT DO NOTHING` (`INSERT IGNORE` on MySQL). No savepoint and no commit:
+    the scheduler's session forbids commits other than its own (`prohibit_commit`), and a savepoint's release counts
+    as one. Returns whether the pool was added."""
+    from airflow.models.pool import Pool
+
+    values = {"pool": name, "slots": 1, "description": DESCRIPTION, "include_deferred": False}
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        from importlib import import_module
+
+        insert = import_module(f"sqlalchemy.dialects.{dialect}").insert
+        statement = insert(Pool).values(**values).on_conflict_do_nothing(index_elements=["pool"])
+    else:
+        from sqlalchemy import insert
+
+        statement = insert(Pool).values(**values).prefix_with("IGNORE")
+    return session.execute(statement).rowcount == 1
+
+
 def ensure_run_pools(dag_run: Any, session: Any) -> list[str]:
     """Create, in `session`, each missing pool the tasks of a dango DAG run use, with one slot; returns their names.
 
     The scheduler's own session is used: on SQLite it already holds the write lock, so a second session would wait
-    for it. Each pool is added under a savepoint, so a pool another scheduler created first costs nothing more.
+    for it; the pools are committed with the scheduler's own commit, before the run's tasks can be queued.
     """
     from airflow.models.pool import Pool
     from sqlalchemy import select
@@ -141,15 +162,8 @@ def ensure_run_pools(dag_run: Any, session: Any) -> list[str]:
         return []
     created = []
     for name in sorted(_run_pools(dag_run, session)):
-        if session.scalar(select(Pool.id).where(Pool.pool == name)) is not None:
+        if session.scalar(select(Pool.id).where(Pool.pool == name)) is not None or not _insert_pool(session, name):
             continue
-        try:
-            with session.begin_nested():
-                session.add(Pool(pool=name, slots=1, description=DESCRIPTION, include_deferred=False))
-        except Exception as exc:
-            if ensure_pools_lost_race(exc):
-                continue
-            raise
         log.warning(
             "dango: DAG %s uses the Airflow pool %r, which did not exist: created it with 1 slot "
             "(DuckDB allows one writer at a time); its tasks would otherwise wait forever",

@@ -86,6 +86,7 @@ def test_scheduler_creates_a_missing_pool_of_a_dango_run(
     from airflow.models.dagrun import DagRun
     from airflow.models.pool import Pool
     from airflow.utils.session import create_session
+    from airflow.utils.sqlalchemy import prohibit_commit
 
     project_yml = shop_project / ".dango" / "project.yml"
     project_yml.write_text(project_yml.read_text().replace("pool: dango_warehouse", f"pool: {POOL}"))
@@ -105,9 +106,11 @@ def test_scheduler_creates_a_missing_pool_of_a_dango_run(
         logger = logging.getLogger("airflow_provider_dango.hooks.pools")
         logger.addHandler(lines)  # Airflow's logging setup keeps records from pytest's caplog
         try:
-            with create_session() as session:
+            # As the scheduler loop does: no commit but the guard's own (a listener's commit, even a savepoint's
+            # release, breaks the run's start with "UNEXPECTED COMMIT").
+            with create_session() as session, prohibit_commit(session) as guard:
                 scheduler._start_queued_dagruns(session)
-                session.commit()
+                guard.commit()
                 states = {d: DagRun.find(dag_id=d, run_id=r, session=session)[0].state for d, r in runs.items()}
         finally:
             logger.removeHandler(lines)
