@@ -44,6 +44,16 @@ def copy_project(dest: Path, src: Path = EXAMPLE) -> Path:
     return dest
 
 
+def set_dbt_tasks(project: Path, mode: str) -> Path:
+    """Set the demo's sync schedule to `dbt_tasks: <mode>` in a project copy. The demo runs dbt as one task
+    (`single`); a test about per-model tasks (Cosmos task ids, per-model retries) sets `per_model` on its own copy."""
+    path = project / ".dango" / "schedules.yml"
+    text = path.read_text(encoding="utf-8")
+    assert "    dbt_tasks: single\n" in text, f"{path}: the demo's `dbt_tasks: single` line moved"
+    path.write_text(text.replace("    dbt_tasks: single\n", f"    dbt_tasks: {mode}\n"), encoding="utf-8")
+    return project
+
+
 @pytest.fixture
 def shop_project(tmp_path: Path) -> Path:
     """The demo shop project copied into a temporary folder, with its own warehouse."""
@@ -59,6 +69,14 @@ def built_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = copy_project(tmp_path_factory.mktemp("built") / "shop")
     build_manifest(load_project(root))
     return root
+
+
+@pytest.fixture(scope="session")
+def built_shop_per_model(built_shop: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`built_shop` with `dbt_tasks: per_model`: Cosmos renders one task per model and per model's tests."""
+    root = tmp_path_factory.mktemp("built_per_model") / "shop"
+    shutil.copytree(built_shop, root, symlinks=True)
+    return set_dbt_tasks(root, "per_model")
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import html
 import json
 import re
 from functools import lru_cache
@@ -13,7 +14,7 @@ from typing import Any
 
 from airflow_provider_dango.catalog.jsonio import json_bytes
 
-_SLOT = re.compile(r"\{(css|config|data|js)\}")
+_SLOT = re.compile(r"\{(css|config|data|js|banners)\}")
 
 
 @lru_cache(maxsize=4)
@@ -34,8 +35,9 @@ def script_json(value: Any) -> str:
     )
 
 
-def render_page(config: dict[str, Any], model: dict[str, Any] | None = None) -> str:
-    """The full HTML document. With `model`, the data is embedded (static export); else the page fetches it."""
+def render_page(config: dict[str, Any], model: dict[str, Any] | None = None, banners: list[str] | None = None) -> str:
+    """The full HTML document. With `model`, the data is embedded (static export); else the page fetches it.
+    `banners`: one line each, shown above every page (the plugin's pool problems), escaped here."""
     data = ""
     if model is not None:
         # gzip + base64: a 2,000-model project's data is ~15 MB of JSON and ~2 MB like this; the page inflates it
@@ -43,5 +45,12 @@ def render_page(config: dict[str, Any], model: dict[str, Any] | None = None) -> 
         raw = json_bytes(model)
         encoded = base64.b64encode(gzip.compress(raw, compresslevel=6, mtime=0)).decode("ascii")
         data = f'<script id="dango-data" type="application/octet-stream">{encoded}</script>'
-    slots = {"css": _asset("app.css"), "js": _asset("app.js"), "config": script_json(config), "data": data}
+    shown = "".join(f'<p class="banner" role="alert">{html.escape(line)}</p>\n' for line in banners or [])
+    slots = {
+        "css": _asset("app.css"),
+        "js": _asset("app.js"),
+        "config": script_json(config),
+        "data": data,
+        "banners": shown,
+    }
     return _SLOT.sub(lambda m: slots[m.group(1)], _asset("shell.html"))

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow.models.xcom import XComModel
-from airflow.utils.session import create_session
-
 from airflow_provider_dango.commands.drift import print_report
-from airflow_provider_dango.demo.runner import run_dag, task_states
+from airflow_provider_dango.demo.runner import model_states, run_dag, task_states, xcom_value
 from airflow_provider_dango.drift import accept, check, read_report
-from airflow_provider_dango.operators.drift import DRIFT_TASK_ID, _model_name
+from airflow_provider_dango.operators.drift import DRIFT_TASK_ID
 from airflow_provider_dango.warehouse import for_project, quote_ident
 
 DEMO_TABLE = ("raw_shop", "orders", "customer_id")
@@ -19,14 +16,7 @@ DEMO_NARROW_TYPE = "INTEGER"
 
 
 def _drift_result(dag_run: Any) -> dict[str, Any] | None:
-    with create_session() as session:
-        row = (
-            session.query(XComModel)
-            .filter(XComModel.dag_id == dag_run.dag_id, XComModel.run_id == dag_run.run_id)
-            .filter(XComModel.task_id == DRIFT_TASK_ID, XComModel.key == "return_value")
-            .one_or_none()
-        )
-        return XComModel.deserialize_value(row) if row is not None else None
+    return xcom_value(dag_run, DRIFT_TASK_ID)
 
 
 def _column_type(project: Any) -> str | None:
@@ -70,9 +60,9 @@ def story(project: Any, dag: Any, dag_run: Any, out: Any) -> None:
     result = _drift_result(second) or {}
     if result.get("run_id"):
         print_report(read_report(project, result["run_id"]), out, synced=set(project.sources))
-    states = task_states(second)
-    skipped = _models(states, "skipped")
-    built = _models(states, "success")
+    models = model_states(second, task_states(second))
+    skipped = _models(models, "skipped")
+    built = _models(models, "success")
     out.print(f"dbt blocked downstream of shop: {len(skipped)} model(s) skipped ({', '.join(skipped)})")
     if built:
         out.print(f"dbt built (not downstream of a broken source): {', '.join(built)}")
@@ -80,8 +70,7 @@ def story(project: Any, dag: Any, dag_run: Any, out: Any) -> None:
     tables = accept(project, ["shop"])
     out.print(f"$ dango drift accept shop  -> accepted {', '.join(tables)}; running the DAG again...")
     third = run_dag(dag, "third DAG run after accept...")
-    states = task_states(third)
-    runs = {k: v for k, v in states.items() if k.startswith("dbt.") and k.endswith(".run")}
+    runs = model_states(third, task_states(third))
     ok = sum(v == "success" for v in runs.values())
     out.print(f"After accept: dbt built {ok}/{len(runs)} models, DAG run {third.state}")
 
@@ -91,12 +80,6 @@ def story(project: Any, dag: Any, dag_run: Any, out: Any) -> None:
     out.print(f"Widening it back is additive, so the baseline simply advances: {kinds or 'no change'}")
 
 
-def _models(states: dict[str, str], state: str) -> list[str]:
-    """Models whose dbt run task ended in `state`."""
-    return sorted(
-        {
-            name
-            for task_id, value in states.items()
-            if value == state and not task_id.endswith("test") and (name := _model_name(task_id, "dbt"))
-        }
-    )
+def _models(models: dict[str, str], state: str) -> list[str]:
+    """Models whose dbt work ended in `state`."""
+    return sorted(name for name, value in models.items() if value == state)

@@ -109,10 +109,57 @@ def task_states(dag_run: Any) -> dict[str, str]:
         return {ti.task_id: str(ti.state) for ti in tis}
 
 
-def _data_tests(project: Any, test_tasks: dict[str, str]) -> tuple[int, int]:
-    """dbt data tests behind Cosmos's per-model test tasks: (passed, total). A test task passes only if all its do."""
+def xcom_value(dag_run: Any, task_id: str) -> Any:
+    """What `task_id` returned in `dag_run` (None when it returned nothing: skipped, failed)."""
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        row = (
+            session.query(XComModel)
+            .filter(XComModel.dag_id == dag_run.dag_id, XComModel.run_id == dag_run.run_id)
+            .filter(XComModel.task_id == task_id, XComModel.key == "return_value")
+            .one_or_none()
+        )
+        return XComModel.deserialize_value(row) if row is not None else None
+
+
+def model_states(dag_run: Any, states: dict[str, str]) -> dict[str, str]:
+    """Model name -> how its dbt work ended in this run, for either `dbt_tasks` layout: the state of Cosmos's
+    per-model task, or the node results the one `dbt_build` task returned (models it left out for drift: skipped)."""
+    from airflow_provider_dango.cosmos_glue import SINGLE_TASK_ID
+    from airflow_provider_dango.operators.drift import DRIFT_TASK_ID, _model_name
+
+    if SINGLE_TASK_ID not in states:
+        # Cosmos names a model's task `<model>.run` inside a per-model group, or `<model>_run` when it has no tests.
+        return {
+            name: state
+            for task_id, state in states.items()
+            if task_id.endswith(("_run", ".run")) and (name := _model_name(task_id, "dbt"))
+        }
+    found: dict[str, str] = {}
+    returned = xcom_value(dag_run, SINGLE_TASK_ID) or {}
+    for uid, status in (returned.get("results") or {}).items():
+        if uid.startswith("model."):
+            found[uid.rsplit(".", 1)[-1]] = str(status)
+    skipped = returned.get("skipped_by_drift")
+    if skipped is None and states[SINGLE_TASK_ID] == "skipped":  # every model was behind a blocked source
+        skipped = (xcom_value(dag_run, DRIFT_TASK_ID) or {}).get("skipped_models") or []
+    found.update(dict.fromkeys(skipped or [], "skipped"))
+    return found
+
+
+def _data_tests(project: Any, dag_run: Any, states: dict[str, str]) -> tuple[int, int]:
+    """dbt data tests of this run: (passed, total). With the one `dbt_build` task, from its node results; with
+    Cosmos's per-model test tasks, a test task passes only if all its tests do."""
+    from airflow_provider_dango.cosmos_glue import SINGLE_TASK_ID
     from airflow_provider_dango.dbt import load_manifest_cached
 
+    if SINGLE_TASK_ID in states:
+        results = (xcom_value(dag_run, SINGLE_TASK_ID) or {}).get("results") or {}
+        tests = [str(s) for uid, s in results.items() if uid.startswith("test.")]
+        return sum(s in ("pass", "warn") for s in tests), len(tests)
+    test_tasks = {k: v for k, v in states.items() if k.startswith("dbt.") and k.endswith((".test", "_test"))}
     manifest = load_manifest_cached(project)
     models = {n["name"]: uid for uid, n in manifest["nodes"].items() if n["resource_type"] == "model"}
     per_model: dict[str, int] = {}
@@ -168,11 +215,9 @@ def summarize(project: Any, dag_run: Any) -> None:
     else:
         console.print("dlt: nothing loaded in this run (no synced source)")
     states = task_states(dag_run)
-    # Cosmos names a model's task `<model>.run` inside a per-model group, or `<model>_run` when it has no tests.
-    runs = {k: v for k, v in states.items() if k.startswith("dbt.") and k.endswith(("_run", ".run"))}
-    tests = {k: v for k, v in states.items() if k.startswith("dbt.") and k.endswith((".test", "_test"))}
+    runs = model_states(dag_run, states)
     ok_runs = sum(v == "success" for v in runs.values())
-    passed, total = _data_tests(project, tests)
+    passed, total = _data_tests(project, dag_run, states)
     console.print(f"dbt: {ok_runs}/{len(runs)} models built, {passed}/{total} data tests passed")
     table(
         "dbt models in the warehouse",

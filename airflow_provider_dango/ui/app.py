@@ -102,9 +102,26 @@ def require_dag_edit(user: Any, dag_ids: list[str]) -> None:
             raise HTTPException(403, f"editing DAG {dag_id or '(all DAGs)'} is not allowed for this user")
 
 
+def pool_banners() -> list[str]:
+    """One line per problem with the project's Airflow pool (DuckDB only: missing, or more than one slot), read from
+    the metadata database on every page: a missing pool is otherwise only visible in the scheduler's log."""
+    from airflow_provider_dango.hooks.pools import pool_problems
+    from airflow_provider_dango.hooks.warehouse import DangoWarehouseHook
+
+    try:
+        proj = project()
+        if not [s for s in proj.schedules if s.enabled] or not DangoWarehouseHook(proj).serialise_writers():
+            return []
+        return [f"dango: {line}" for line in pool_problems({proj.settings.airflow.pool})]
+    except HTTPException:
+        return []  # no project: the page's own API calls say so
+    except Exception as exc:
+        return [f"dango: could not check the Airflow pool: {exc}"]
+
+
 def _page(page: str, route: str | None = None) -> HTMLResponse:
     config = {"mode": "plugin", "api": f"{PREFIX}/api", "page": page, "route": route}
-    return HTMLResponse(render_page(config), headers={"Cache-Control": "no-store"})
+    return HTMLResponse(render_page(config, banners=pool_banners()), headers={"Cache-Control": "no-store"})
 
 
 def create_app() -> FastAPI:
@@ -123,7 +140,10 @@ def create_app() -> FastAPI:
 
     @app.get("/task/{dag_id}/{task_id}", response_class=HTMLResponse)
     def task_page(dag_id: str, task_id: str) -> HTMLResponse:
-        """The task-instance tab: a Cosmos task id (`dbt.<model>.run`, `dbt.<model>_run`, ...) -> that model's page."""
+        """The task-instance tab: a Cosmos task id (`dbt.<model>.run`, `dbt.<model>_run`, ...) -> that model's page;
+        the one `dbt_build` task of `dbt_tasks: single` (every model) -> the catalog."""
+        if task_id == "dbt_build":
+            return _page("catalog")
         model, _ = CACHE.get(project())
         name = task_id.split(".")[-2] if task_id.count(".") >= 2 else task_id.split(".")[-1]
         for suffix in ("_run", "_test", "_seed", "_snapshot", "_build"):

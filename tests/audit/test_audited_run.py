@@ -1,5 +1,6 @@
-"""A demo-like run of the shop DAG with a failing critical test: the listener, the Cosmos callback and a checking
-task fill every audit table, and the curated views tell the story of that run."""
+"""A demo-like run of the shop DAG with a failing critical test: the listener, the dbt results (the demo's one
+`dbt_build` task, or Cosmos's callback with `dbt_tasks: per_model`) and a checking task fill every audit table, and the
+curated views tell the story of that run."""
 
 from __future__ import annotations
 
@@ -26,11 +27,17 @@ PLANTED_TESTS = """      - name: revenue
               config: {severity: warn}"""
 
 
-@pytest.fixture(scope="module")
-def audited_run(airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    from tests.conftest import copy_project
+# The task that fails, per `dbt_tasks` layout: the one dbt build, or the Cosmos test task of daily_revenue.
+FAILING_TASK = {"single": "dbt_build", "per_model": "dbt.daily_revenue.test"}
 
-    root = copy_project(tmp_path_factory.mktemp("audit") / "shop")
+
+@pytest.fixture(scope="module", params=["single", "per_model"])
+def audited_run(
+    airflow_db: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> dict[str, Any]:
+    from tests.conftest import copy_project, set_dbt_tasks
+
+    root = set_dbt_tasks(copy_project(tmp_path_factory.mktemp("audit") / "shop"), request.param)
     marts = root / "dbt" / "models" / "marts" / "_marts.yml"
     text = marts.read_text()
     assert "      - name: revenue\n        data_tests: [not_null]" in text
@@ -58,7 +65,7 @@ def audited_run(airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> d
         from airflow_provider_dango.audit.views import build_views
 
         build_views(project)
-    return {"project": project, "dag": dag, "dag_run": dag_run}
+    return {"project": project, "dag": dag, "dag_run": dag_run, "failing_task": FAILING_TASK[request.param]}
 
 
 def _query(project: Any, sql: str, params: list[Any] | None = None) -> list[tuple]:
@@ -85,11 +92,11 @@ def test_run_fills_every_audit_table(audited_run: dict[str, Any]) -> None:
     # monitors and profile: upstream_failed is set by the scheduler after the run's end event in dag.test()).
     after_dbt = {"monitors", "pii_scan", "profile"}
     assert set(tasks) == {t.task_id for t in dag.tasks if t.task_id not in after_dbt} | (after_dbt & set(tasks))
-    assert tasks["sync_shop"] == "success" and tasks["dbt.daily_revenue.test"] == "failed"
+    assert tasks["sync_shop"] == "success" and tasks[audited_run["failing_task"]] == "failed"
     error = _query(
         project,
         "SELECT error_summary FROM dango.dango_audit_task_runs WHERE task_id = ? AND run_id = ?",
-        ["dbt.daily_revenue.test", run_id],
+        [audited_run["failing_task"], run_id],
     )[0][0]
     assert "accepted_values_daily_revenue_currency__EUR" in error
     dbt = {
@@ -130,7 +137,7 @@ def test_views_tell_the_failing_run(audited_run: dict[str, Any]) -> None:
     kinds = sorted((f["failure_kind"], f["failed_item"], f["severity"]) for f in failures)
     assert kinds == [
         ("dbt test", "accepted_values_daily_revenue_currency__EUR", "critical"),
-        ("task", "dbt.daily_revenue.test", "error"),
+        ("task", audited_run["failing_task"], "error"),
     ]
     assert all(f["error_text"] and f["run_url"] for f in failures)
     history = {r["check_name"]: r for r in read_view(project, "vw_check_history_9d", limit=100)}

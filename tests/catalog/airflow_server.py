@@ -24,6 +24,13 @@ class Server:
     url: str
     log: Path
     project: Path
+    env: dict[str, str]  # the api-server's environment (its AIRFLOW_HOME): for the `airflow` CLI on the same database
+
+    def airflow(self, *args: str) -> str:
+        """Run the `airflow` CLI against the server's metadata database; returns its output."""
+        proc = subprocess.run([sys.executable, "-m", "airflow", *args], env=self.env, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+        return proc.stdout
 
     def token(self, user: str) -> str:
         body = json.dumps({"username": user, "password": PASSWORDS[user]}).encode()
@@ -91,7 +98,7 @@ def api_server(home: Path, project_dir: Path) -> Iterator[Server]:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    server = Server(f"http://127.0.0.1:{port}", log, project_dir)
+    server = Server(f"http://127.0.0.1:{port}", log, project_dir, env)
     try:
         deadline = time.monotonic() + 120
         while True:

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from tests.catalog.airflow_server import Server, api_server
+from tests.conftest import set_dbt_tasks
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +22,8 @@ def server(catalog_shop: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     base = tmp_path_factory.mktemp("plugin")
     project = base / "shop"
     shutil.copytree(catalog_shop, project, symlinks=True)  # actions change the project: use a private copy
+    # The task-instance tab is about Cosmos's per-model tasks (`dbt.<model>.run`): the layout with one task per model.
+    set_dbt_tasks(project, "per_model")
     with api_server(base / "airflow", project) as s:
         yield s
 
@@ -114,9 +117,33 @@ def test_pages_in_the_browser(server: Server, admin_page: Any) -> None:
     page.goto(server.url + "/dango/task/dango_shop_daily/dbt.fct_orders.run")
     page.wait_for_selector("#node-title")
     assert page.locator("#node-title").inner_text().startswith("fct_orders")
+    page.goto(server.url + "/dango/task/dango_shop_daily/dbt_build")  # `dbt_tasks: single`: every model, the catalog
+    page.wait_for_selector("#node-list")
+    assert page.locator("#search").input_value() == ""
     page.goto(server.url + "/dango/runs")
     page.wait_for_selector("body[data-ready='1']")
     assert page.errors == []
+
+
+def test_pool_problems_show_as_a_banner_on_every_page(server: Server, admin_page: Any) -> None:
+    """A DuckDB project's pool that is missing (no scheduler has started on this database yet) or wider than one slot
+    is one line above every dango page; a one-slot pool, none."""
+    token = server.token("viewer")
+    missing = "dango: Airflow pool &#x27;dango_warehouse&#x27; does not exist"
+    pages = ["/dango/", *(f"/dango/{p}" for p in ("catalog", "monitors", "governance", "runs"))]
+    for route in pages:
+        code, body = server.request(route, token)
+        assert code == 200 and body.count('class="banner"') == 1 and missing in body, route
+    page = admin_page
+    page.goto(server.url + "/dango/runs")
+    assert page.locator("p.banner").inner_text().startswith("dango: Airflow pool 'dango_warehouse' does not exist")
+
+    server.airflow("pools", "set", "dango_warehouse", "3", "made by hand")
+    page.reload()
+    assert page.locator("p.banner").inner_text().startswith("dango: Airflow pool 'dango_warehouse' has 3 slots")
+    server.airflow("pools", "set", "dango_warehouse", "1", "made by hand")
+    for route in pages:
+        assert 'class="banner"' not in server.request(route, token)[1], route
 
 
 def test_accept_changes_the_drift_state(server: Server, admin_page: Any) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from airflow_provider_dango.cli import main
 from airflow_provider_dango.config import load_project
 from airflow_provider_dango.dbt import load_manifest
@@ -11,14 +13,19 @@ from airflow_provider_dango.profile import scope_relations
 from airflow_provider_dango.warehouse import for_project
 
 
-def test_sync_dag_profiles_after_dbt_and_the_pii_scan(built_shop: Path) -> None:
+@pytest.mark.parametrize("layout", ["built_shop", "built_shop_per_model"])
+def test_sync_dag_profiles_after_dbt_and_the_pii_scan(layout: str, request: pytest.FixtureRequest) -> None:
+    """After the demo's one `dbt_build` task, or after every Cosmos model task with `dbt_tasks: per_model`."""
     from airflow_provider_dango.dag_factory import build_dags
 
-    dag = build_dags(built_shop)["dango_shop_daily"]
+    dag = build_dags(request.getfixturevalue(layout))["dango_shop_daily"]
     task = dag.get_task("profile")
     upstream = task.get_flat_relative_ids(upstream=True)
     assert {"sync_shop", "pii_scan"} <= upstream
-    assert any(t.startswith("dbt.") for t in upstream)
+    if layout == "built_shop":
+        assert "dbt_build" in upstream and not [t for t in upstream if t.startswith("dbt.")]
+    else:
+        assert "dbt.fct_orders.run" in upstream and "dbt_build" not in upstream
     assert task.sources == ["shop"] and task.models is True
 
 

@@ -59,11 +59,22 @@ def test_demo_dags_load_without_import_errors(built_shop: Path, tmp_path: Path) 
 
 
 def test_sync_dag_shape(built_shop: Path, tmp_path: Path) -> None:
+    """The demo runs its dbt work as one task (`dbt_tasks: single`): sync, drift check, one `dbt build`, checks."""
     dag = dagbag_for(built_shop, tmp_path).dags["dango_shop_daily"]
     sync = dag.get_task("sync_shop")
     assert {a.uri for a in sync.outlets} == {
         "dango://shop/raw_shop", "dango://shop/raw_shop/customers", "dango://shop/raw_shop/orders"
     }
+    assert sorted(dag.task_ids) == ["dbt_build", "monitors", "pii_scan", "profile", "schema_drift", "sync_shop"]
+    build = dag.get_task("dbt_build")
+    assert "sync_shop" in build.get_flat_relative_ids(upstream=True)
+    assert build.select == ["daily_revenue", "dim_customers", "fct_orders", "stg_customers", "stg_orders"]
+
+
+def test_sync_dag_shape_per_model(built_shop_per_model: Path, tmp_path: Path) -> None:
+    """`dbt_tasks: per_model` on the demo: Cosmos renders a run task per model, each after the sync."""
+    dag = dagbag_for(built_shop_per_model, tmp_path).dags["dango_shop_daily"]
+    assert "dbt_build" not in dag.task_ids
     dbt_runs = sorted(t.task_id for t in dag.tasks if t.task_id.startswith("dbt.") and t.task_id.endswith(".run"))
     assert dbt_runs == [f"dbt.{m}.run" for m in
                         ["daily_revenue", "dim_customers", "fct_orders", "stg_customers", "stg_orders"]]

@@ -1,4 +1,5 @@
-"""The demo's sync DAG end to end in real Airflow (`dag.test()`): dlt loads the shop, Cosmos builds and tests dbt."""
+"""The demo's sync DAG end to end in real Airflow (`dag.test()`): dlt loads the shop, one `dbt build` task builds and
+tests every model (the demo's `dbt_tasks: single`) and records each model's and test's outcome."""
 
 from __future__ import annotations
 
@@ -65,7 +66,29 @@ def test_demo_sync_dag_end_to_end(shop_project: Path, airflow_db: Path) -> None:
                 TaskInstance.dag_id == dag.dag_id, TaskInstance.run_id == dag_run.run_id
             )
         }
-    tests = [t for t in states if t.endswith(".test")]
-    assert len(tests) == 5 and all(states[t] == "success" for t in tests)
+    assert states["dbt_build"] == "success"
+    # Per-model outcomes of the one dbt build: in its XCom and in the audit trail.
+    from airflow.models.xcom import XComModel
+
+    with create_session() as session:
+        row = session.query(XComModel).filter(
+            XComModel.dag_id == dag.dag_id, XComModel.run_id == dag_run.run_id,
+            XComModel.task_id == "dbt_build", XComModel.key == "return_value",
+        ).one()
+        results = XComModel.deserialize_value(row)["results"]
+    models = {uid.split(".")[-1]: s for uid, s in results.items() if uid.startswith("model.")}
+    assert models == dict.fromkeys(["daily_revenue", "dim_customers", "fct_orders", "stg_customers", "stg_orders"],
+                                   "success")
+    tests = [s for uid, s in results.items() if uid.startswith("test.")]
+    assert len(tests) >= 10 and set(tests) == {"pass"}
+    con = duckdb.connect(str(for_project(project).path), read_only=True)
+    try:
+        audited = con.execute(
+            "SELECT count(*) FROM dango.dango_audit_dbt_results WHERE run_id = ? AND task_id = 'dbt_build' "
+            "AND resource_type = 'model' AND status = 'success'", [dag_run.run_id]
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert audited == 5
     assert states["sync_shop"] == "success"
     assert states["profile"] == "success"

@@ -66,7 +66,8 @@ def test_validate_airflow_names_each_missing_pool_and_connection(tmp_path: Path,
     home = f"AIRFLOW_HOME={os.environ['AIRFLOW_HOME']}"
     assert proc.stderr.strip().splitlines() == [
         ".dango/project.yml: airflow.pool: Airflow pool 'dango_t_validate_pool' does not exist: the scheduler creates "
-        "it when it starts, or run `airflow pools set dango_t_validate_pool 1 dango` (used by nightly)",
+        "it with 1 slot when it starts or when a dango DAG run starts, or run `airflow pools set dango_t_validate_pool "
+        "1 dango` (used by nightly)",
         f".dango/schedules.yml: notifications.webhooks[0].conn_id ('ops'): Airflow connection 'dango_t_ops_conn' "
         f"does not exist in {home}",
         f".dango/schedules.yml: notifications.webhooks[0].secret ('ops'): Airflow connection 'dango_t_signing' "

@@ -5,20 +5,26 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.pii.conftest import fresh_copy
 
 
-def test_sync_dag_runs_pii_scan_after_dbt(built_shop: Path) -> None:
+@pytest.mark.parametrize("layout", ["built_shop", "built_shop_per_model"])
+def test_sync_dag_runs_pii_scan_after_dbt(layout: str, request: pytest.FixtureRequest) -> None:
+    """After the one `dbt_build` task (the demo's `dbt_tasks: single`) or after the Cosmos model tasks."""
     from airflow_provider_dango.dag_factory import build_dags
 
-    dags = build_dags(built_shop)
+    dags = build_dags(request.getfixturevalue(layout))
     dag = dags["dango_shop_daily"]
     task = dag.get_task("pii_scan")
     assert task.schemas == ["raw_shop"]
     upstream = task.get_flat_relative_ids(upstream=True)
     assert "sync_shop" in upstream
-    dbt_tasks = {t for t in upstream if t.startswith("dbt.")}
-    assert dbt_tasks, "pii_scan must run after the dbt models"
+    if layout == "built_shop":
+        assert "dbt_build" in upstream, "pii_scan must run after the dbt build"
+    else:
+        assert "dbt.fct_orders.run" in upstream and "dbt_build" not in upstream, "pii_scan must run after the models"
     assert not task.downstream_list or all(t.task_id != "sync_shop" for t in task.downstream_list)
 
 

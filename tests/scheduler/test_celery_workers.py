@@ -44,7 +44,7 @@ def test_demo_sync_dag_on_two_celery_workers(
     serves = {queue: worker.name for worker in WORKERS for queue in worker.queues}
     assert {host for _, _, host in placed} == {w.name for w in WORKERS}, placed
     assert all(host == serves[queue] for _, queue, host in placed), placed
-    assert {queue for task, queue, _ in placed if task.startswith("dbt.")} == {"dbt"}
+    assert {queue for task, queue, _ in placed if task == "dbt_build" or task.startswith("dbt.")} == {"dbt"}
     assert "Could not set lock" not in logs and "Conflicting lock" not in logs
 
     from airflow_provider_dango.config import load_project

@@ -1,8 +1,10 @@
 """The demo's sync DAG under a real Airflow (scheduler, dag-processor, triggerer, api-server, LocalExecutor), the
 way a team deploys it: nothing created by hand, not even the pool. The run must succeed, its audit rows land in the
 warehouse, and the success alert reach a webhook receiver on 127.0.0.1 (DAG callbacks run in the dag-processor).
-Then the pool is widened to 4 slots, so tasks that open the DuckDB file run side by side: the second run must succeed
-too, with no lock error, because every one of them (dbt included) waits for the warehouse lock."""
+Then the pool is deleted while the scheduler runs: the next run must not hang on it (the scheduler creates it again as
+the run starts, with one log line). Then the pool is widened to 4 slots, so tasks that open the DuckDB file run side by
+side: that run must succeed too, with no lock error, because every one of them (dbt included) waits for the warehouse
+lock."""
 
 from __future__ import annotations
 
@@ -35,6 +37,11 @@ def _project(tmp_path: Path) -> Path:
     return project
 
 
+def _state(airflow, run_id: str) -> str | None:
+    rows = airflow.query("select state from dag_run where dag_id = ? and run_id = ?", (DAG_ID, run_id))
+    return rows[0][0] if rows else None
+
+
 def test_demo_sync_dag_under_a_real_scheduler(tmp_path: Path) -> None:
     import subprocess
     import sys
@@ -60,6 +67,23 @@ def test_demo_sync_dag_under_a_real_scheduler(tmp_path: Path) -> None:
             deadline = time.monotonic() + 60
             while not receiver.on("/hook") and time.monotonic() < deadline:
                 time.sleep(0.5)
+
+            # A pool deleted after the scheduler started: before the run's tasks are scheduled, the scheduler makes it
+            # again. Without that they sit in `scheduled` and the scheduler logs about the pool every second.
+            airflow.cli("pools", "delete", "dango_warehouse")
+            scheduler_log = airflow.home / "scheduler.log"
+            logged_before = len(scheduler_log.read_text(errors="replace"))
+            again = airflow.trigger(DAG_ID)
+            while (again_state := _state(airflow, again)) not in ("success", "failed"):
+                new_lines = scheduler_log.read_text(errors="replace")[logged_before:]
+                assert "non-existent pool" not in new_lines, f"tasks wait on a missing pool:\n{new_lines[-2000:]}"
+                airflow.check_alive()
+                time.sleep(1)
+            assert again_state == "success", airflow.task_states(DAG_ID, again)
+            assert airflow.query("select slots from slot_pool where pool = 'dango_warehouse'") == [(1,)]
+            assert "uses the Airflow pool 'dango_warehouse', which did not exist: created it with 1 slot" in (
+                scheduler_log.read_text(errors="replace")[logged_before:]
+            )
 
             airflow.cli("pools", "set", "dango_warehouse", "4", "four slots: the lock must serialise")
             wide_run = airflow.trigger(DAG_ID)

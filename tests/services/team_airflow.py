@@ -32,7 +32,7 @@ ROUTING_POLICY = '''"""Cluster policy: dbt work goes to the workers that serve t
 
 
 def task_policy(task):
-    if task.task_id.startswith("dbt."):
+    if task.task_id == "dbt_build" or task.task_id.startswith("dbt."):
         task.queue = "dbt"
 '''
 
