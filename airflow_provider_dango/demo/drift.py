@@ -20,21 +20,43 @@ def _drift_result(dag_run: Any) -> dict[str, Any] | None:
 
 
 def _column_type(project: Any) -> str | None:
+    """The demo column's type in upper case (PostgreSQL's information_schema spells types in lower case)."""
     schema, table_name, column = DEMO_TABLE
     rows = for_project(project).rows(
         "SELECT data_type FROM information_schema.columns "
         "WHERE table_schema = ? AND table_name = ? AND column_name = ?",
         [schema, table_name, column],
     )
-    return rows[0][0] if rows else None
+    return str(rows[0][0]).upper() if rows else None
 
 
-def _set_type(project: Any, data_type: str) -> None:
+# Views that read the table directly (PostgreSQL records them in pg_depend through their rewrite rule).
+DEPENDENT_VIEWS_SQL = """SELECT DISTINCT vn.nspname, v.relname
+FROM pg_depend d
+JOIN pg_rewrite r ON r.oid = d.objid
+JOIN pg_class v ON v.oid = r.ev_class
+JOIN pg_namespace vn ON vn.oid = v.relnamespace
+JOIN pg_class t ON t.oid = d.refobjid
+JOIN pg_namespace tn ON tn.oid = t.relnamespace
+WHERE d.classid = 'pg_rewrite'::regclass AND v.oid <> t.oid AND tn.nspname = ? AND t.relname = ?
+ORDER BY 1, 2"""
+
+
+def _set_type(project: Any, data_type: str) -> list[str]:
+    """ALTER the demo column's type; returns the views dropped first. PostgreSQL refuses to retype a column a view
+    reads, so there the dbt views on the table are dropped (CASCADE) and the next dbt run builds them again."""
     schema, table_name, column = DEMO_TABLE
-    for_project(project).execute(
+    warehouse = for_project(project)
+    dropped: list[str] = []
+    if not warehouse.is_duckdb:
+        for view_schema, view in warehouse.rows(DEPENDENT_VIEWS_SQL, [schema, table_name]):
+            warehouse.execute(f"DROP VIEW IF EXISTS {quote_ident(view_schema)}.{quote_ident(view)} CASCADE")
+            dropped.append(f"{view_schema}.{view}")
+    warehouse.execute(
         f"ALTER TABLE {quote_ident(schema)}.{quote_ident(table_name)} "
         f"ALTER COLUMN {quote_ident(column)} TYPE {data_type}"
     )
+    return dropped
 
 
 def story(project: Any, dag: Any, dag_run: Any, out: Any) -> None:
@@ -55,7 +77,9 @@ def story(project: Any, dag: Any, dag_run: Any, out: Any) -> None:
         f"Someone narrows {schema}.{table_name}.{column} from {DEMO_ORIGINAL_TYPE} to {DEMO_NARROW_TYPE} "
         "(ALTER TABLE); the next sync still loads into it. Running the DAG again..."
     )
-    _set_type(project, DEMO_NARROW_TYPE)
+    dropped = _set_type(project, DEMO_NARROW_TYPE)
+    if dropped:
+        out.print(f"(PostgreSQL keeps views on that column, so it dropped {', '.join(dropped)} first; dbt rebuilds it)")
     second = run_dag(dag, "second DAG run: drift check, then dbt...")
     result = _drift_result(second) or {}
     if result.get("run_id"):
@@ -68,16 +92,18 @@ def story(project: Any, dag: Any, dag_run: Any, out: Any) -> None:
         out.print(f"dbt built (not downstream of a broken source): {', '.join(built)}")
 
     tables = accept(project, ["shop"])
-    out.print(f"$ dango drift accept shop  -> accepted {', '.join(tables)}; running the DAG again...")
-    third = run_dag(dag, "third DAG run after accept...")
-    runs = model_states(third, task_states(third))
-    ok = sum(v == "success" for v in runs.values())
-    out.print(f"After accept: dbt built {ok}/{len(runs)} models, DAG run {third.state}")
+    out.print(f"$ dango drift accept shop  -> accepted {', '.join(tables)}")
 
+    # Widened back before the last run (not after it): the warehouse is left as it was, with every model built
+    # (on PostgreSQL, the views dropped for an ALTER come back in this run).
     _set_type(project, DEMO_ORIGINAL_TYPE)
     widened = check(project, ["shop"])
     kinds = ", ".join(f"{c.table}.{c.column} {c.old_type} -> {c.new_type} ({c.severity})" for c in widened.changes)
     out.print(f"Widening it back is additive, so the baseline simply advances: {kinds or 'no change'}")
+    third = run_dag(dag, "third DAG run after accept...")
+    runs = model_states(third, task_states(third))
+    ok = sum(v == "success" for v in runs.values())
+    out.print(f"After accept: dbt built {ok}/{len(runs)} models, DAG run {third.state}")
 
 
 def _models(models: dict[str, str], state: str) -> list[str]:
