@@ -71,10 +71,12 @@ def _timetable(schedule: Schedule) -> Any:
     return CronTriggerTimetable(schedule.cron, timezone=schedule.timezone, run_immediately=run_immediately)
 
 
-def _start_date(schedule: Schedule) -> dt.datetime:
+def _start_date(schedule: Schedule) -> dt.datetime | None:
+    """The schedule's `start_date`, or none: with a start date Airflow 3.3 always runs the most recent passed cron time
+    when a DAG is unpaused, which ignores `run_immediately` and so made `catchup: none` start a run at once."""
     value = schedule.start_date
     if value is None:
-        return DEFAULT_START
+        return None
     if not isinstance(value, dt.datetime):
         value = dt.datetime(value.year, value.month, value.day)
     if value.tzinfo is None:

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -38,13 +38,11 @@ def _seconds(start: str, end: str) -> float:
 
 
 def _only_triggered_runs(project: Path, dbt_tasks: str | None) -> None:
-    """Only the runs this script triggers: with `catchup: none` Airflow still starts the latest interval's run when the
-    DAG is unpaused, so the schedule starts tomorrow."""
+    """Only the runs this script triggers: with `catchup: none` (and no start date) unpausing starts no run."""
     path = project / ".dango" / "schedules.yml"
     schedules = yaml.safe_load(path.read_text())
     for schedule in schedules["schedules"]:
         schedule["catchup"] = "none"
-        schedule["start_date"] = (date.today() + timedelta(days=2)).isoformat()
         if dbt_tasks:
             schedule["dbt_tasks"] = dbt_tasks
     path.write_text(yaml.safe_dump(schedules, sort_keys=False))

@@ -84,6 +84,8 @@ def test_sync_dag_shape_per_model(built_shop_per_model: Path, tmp_path: Path) ->
 
 
 def test_timetable_timezone_and_catchup_mapping(shop: Path, tmp_path: Path) -> None:
+    import pendulum
+    from airflow.timetables.base import TimeRestriction
     from airflow.timetables.trigger import CronTriggerTimetable
 
     edit_schedules(
@@ -107,6 +109,15 @@ schedules:
     assert latest.timetable._run_immediately is True and latest.catchup is False
     assert bag.dags["dango_grace"].timetable._run_immediately == dt.timedelta(seconds=600)
     assert bag.dags["dango_none_mode"].timetable._run_immediately is False
+    # What the scheduler does when each DAG is first unpaused: `none` waits for the next cron time, `latest` runs the
+    # most recent one at once, `misfire_grace_time` only when it passed less than that long ago.
+    now = pendulum.now("UTC")
+    for dag_id, runs_now in (("dango_none_mode", False), ("dango_latest_default", True)):
+        dag = bag.dags[dag_id]
+        info = dag.timetable.next_dagrun_info(
+            last_automated_data_interval=None, restriction=TimeRestriction(dag.start_date, dag.end_date, dag.catchup)
+        )
+        assert (info.run_after <= now) is runs_now, (dag_id, info.run_after, now)
     all_mode = bag.dags["dango_all_mode"]
     assert all_mode.catchup is True and all_mode.start_date.date() == dt.date(2025, 3, 1)
     custom = bag.dags["dango_custom_retry"]
