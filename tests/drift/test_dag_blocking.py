@@ -7,34 +7,20 @@ from pathlib import Path
 
 import pytest
 
+from airflow_provider_dango.demo.runner import task_states, xcom_value
 from airflow_provider_dango.warehouse import for_project
 from tests.conftest import REPO
 from tests.drift.conftest import sql
 
 
 def _states(dag_run) -> dict[str, str]:
-    from airflow.models.taskinstance import TaskInstance
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        tis = session.query(TaskInstance).filter(
-            TaskInstance.dag_id == dag_run.dag_id, TaskInstance.run_id == dag_run.run_id
-        )
-        return {ti.task_id: str(ti.state) for ti in tis}
+    return task_states(dag_run)
 
 
 def _xcom(dag_run, task_id: str):
-    from airflow.models.xcom import XComModel
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        row = (
-            session.query(XComModel)
-            .filter(XComModel.dag_id == dag_run.dag_id, XComModel.run_id == dag_run.run_id)
-            .filter(XComModel.task_id == task_id, XComModel.key == "return_value")
-            .one()
-        )
-        return XComModel.deserialize_value(row)
+    value = xcom_value(dag_run, task_id)
+    assert value is not None, f"{task_id} returned nothing in {dag_run.run_id}: {task_states(dag_run)}"
+    return value
 
 
 def test_breaking_drift_skips_only_downstream_models_until_accepted(
