@@ -173,3 +173,19 @@ def test_demo_sync_dag_on_a_postgres_airflow_connection(
     logged = capsys.readouterr()
     assert s.password not in logged.out + logged.err
     assert [p for p in shop_project.rglob("*") if ".duckdb" in p.name] == []
+
+
+def test_warehouse_schema_defaults_to_a_postgres_dbt_targets_schema(
+    shop_project: Path, postgres_db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A team that keeps a PostgreSQL target in profiles.yml and moves the credentials to an Airflow connection needs
+    no new key: the target's `schema` is dbt's schema for the connection too."""
+    from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.hooks.warehouse import connection_schema
+
+    for key, value in point_project_at(shop_project, postgres_db).items():
+        monkeypatch.setenv(key, value)
+    _use_airflow_connection(shop_project, "dango_pg_wh", None)
+    assert connection_schema(load_project(shop_project), "dango_pg_wh") == "analytics"
+    _use_airflow_connection(shop_project, "dango_pg_wh", "reporting")
+    assert connection_schema(load_project(shop_project), "dango_pg_wh") == "reporting"  # the key wins
