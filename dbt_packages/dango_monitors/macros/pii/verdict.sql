@@ -82,9 +82,10 @@
 {% macro duckdb__pii_materialized() -%} materialized {%- endmacro %}
 {% macro postgres__pii_materialized() -%} materialized {%- endmacro %}
 
-{#- The per-value detector CTE. PostgreSQL inlines a CTE read once and does not share common subexpressions, so each
-    detector (regexes, validators) would run once per aggregate that reads it (three to five times): measured 16x the
-    hand-written query before materializing. DuckDB shares them already. -#}
+{#- The wide layout's per-value detector CTE (read twice when a deferred check exists). PostgreSQL inlines a CTE and
+    does not share common subexpressions, so each detector (regexes, validators) would run once per aggregate that
+    reads it (three to five times): measured 16x the hand-written query before materializing. DuckDB shares them
+    already. The long layout reads its flags once and uses pii_single_read_fence instead. -#}
 {% macro pii_materialized_flags() -%}
     {{ return(adapter.dispatch('pii_materialized_flags', 'dango_monitors')()) }}
 {%- endmacro %}
