@@ -32,13 +32,14 @@ def _configs(project: DangoProject) -> dict[str, Any]:
     profile = dbt_profile(project)
     conn_id = project.settings.airflow.warehouse_conn_id
     if conn_id:
-        from cosmos.profiles import get_automatic_profile_mapping
+        from airflow_provider_dango.hooks.warehouse import profile_mapping
 
-        # The same Airflow connection the operators' warehouse hook reads: dbt and the checks share one database.
+        # The same Airflow connection (and dbt schema) the operators' warehouse hook reads: dbt and the checks share
+        # one database.
         profile_config = ProfileConfig(
             profile_name=profile.profile_name,
             target_name=profile.target_name,
-            profile_mapping=get_automatic_profile_mapping(conn_id),
+            profile_mapping=profile_mapping(conn_id, project),
         )
     else:
         profile_config = ProfileConfig(

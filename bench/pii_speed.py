@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -133,6 +135,7 @@ def main_postgres(args: argparse.Namespace) -> int:
     from tests.services.postgres import running_postgres
 
     rows = args.rows if args.rows != 10_000_000 else 1_000_000
+    load_before = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     work = args.keep or Path(tempfile.mkdtemp(prefix="pii_speed_pg_"))
     work.mkdir(parents=True, exist_ok=True)
     csv = work / "wide.csv"
@@ -169,9 +172,12 @@ def main_postgres(args: argparse.Namespace) -> int:
         # gets the same settings: it is then the hand-written query at its best, not slowed by JIT compilation.
         settings = json.loads(dbt.compile_inline("{{ tojson(dango_monitors.pii_query_settings()) }}"))
         print(f"session settings before each query (dango's pii_query_settings): {settings or 'none'}")
-        ours_t, floor_t = [], []
+        cur.execute("select pg_backend_pid()")
+        backend_cpu = _process_cpu(cur.fetchone()[0])
+        ours_t, floor_t, ours_c, floor_c = [], [], [], []
         for _ in range(args.runs):  # interleaved: both see the same load
-            for sql, out in ((ours, ours_t), (floor, floor_t)):
+            for sql, out, cpu in ((ours, ours_t, ours_c), (floor, floor_t, floor_c)):
+                c0 = backend_cpu()
                 t0 = time.monotonic()
                 cur.execute("begin")
                 for setting in settings:
@@ -180,6 +186,8 @@ def main_postgres(args: argparse.Namespace) -> int:
                 cur.fetchall()
                 cur.execute("commit")
                 out.append(time.monotonic() - t0)
+                if c0 is not None:
+                    cpu.append(backend_cpu() - c0)
         cur.execute("begin")
         for setting in settings:
             cur.execute(setting)
@@ -195,7 +203,27 @@ def main_postgres(args: argparse.Namespace) -> int:
     print(f"floor (hand-written PostgreSQL query, same sample, prefilters and regexes): median {fm:.3f} s  (runs: "
           f"{', '.join(f'{t:.3f}' for t in floor_t)})")
     print(f"ratio sampled scan / floor: {om / fm:.2f}x (target 1.5x)")
+    if ours_c:
+        oc, fc = statistics.median(ours_c), statistics.median(floor_c)
+        print(f"server CPU seconds of the query's backend (less sensitive to other load): sampled scan median "
+              f"{oc:.2f}, floor median {fc:.2f}, ratio {oc / fc:.2f}x")
+    print(f"load average before / after: {load_before} / {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
+
+
+def _process_cpu(pid: int) -> Callable[[], float | None]:
+    """A reader of the CPU seconds a local PostgreSQL backend has used (None when the server is not on this machine:
+    /proc has no such process)."""
+    stat = Path(f"/proc/{pid}/stat")
+
+    def read() -> float | None:
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    return read
 
 
 def main() -> int:

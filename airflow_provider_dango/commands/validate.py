@@ -211,6 +211,8 @@ def _airflow_problems(project: Any) -> list[Any]:
             if type(exc).__name__ != "AirflowNotFoundException":
                 return [Problem(file, None, f"--airflow: cannot read the Airflow metadata database: {exc}")]
             out.append(Problem(file, None, f"{key}: Airflow connection {cid!r} does not exist in {_home()}"))
+    if conn_id and not any(p.message.startswith("airflow.warehouse_conn_id:") for p in out):  # exists
+        out.extend(_warehouse_schema_problems(project_yml, project, conn_id))
     schedules = [s for s in project.schedules if s.enabled]
     try:
         uses_pool = bool(schedules) and DangoWarehouseHook(project).serialise_writers()
@@ -225,6 +227,22 @@ def _airflow_problems(project: Any) -> list[Any]:
         users = ", ".join(s.name for s in schedules)
         out.extend(Problem(project_yml, None, f"airflow.pool: {p} (used by {users})") for p in found)
     return out
+
+
+def _warehouse_schema_problems(project_yml: Any, project: Any, conn_id: str) -> list[Any]:
+    """A PostgreSQL warehouse connection needs a dbt schema (`airflow.warehouse_schema` or a PostgreSQL target's):
+    said here rather than as the DAG file's import error."""
+    from airflow_provider_dango.config import Problem
+    from airflow_provider_dango.hooks.warehouse import profile_mapping
+    from airflow_provider_dango.warehouse import WarehouseConfigError
+
+    try:
+        profile_mapping(conn_id, project)
+    except WarehouseConfigError as exc:
+        message = str(exc)
+        prefix = f"{project_yml}: "
+        return [Problem(project_yml, None, message[len(prefix):] if message.startswith(prefix) else message)]
+    return []
 
 
 def _home() -> str:

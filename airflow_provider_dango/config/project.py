@@ -41,6 +41,11 @@ class AirflowSettings(DangoModel):
     warehouse_conn_id: str | None = Field(
         default=None, description="Airflow connection whose dbt profile (Cosmos profile mapping) is the warehouse"
     )
+    warehouse_schema: str | None = Field(
+        default=None,
+        description="dbt schema on a PostgreSQL `warehouse_conn_id` (the connection's `schema` field is the database); "
+        "default: the dbt target's `schema` when that target is PostgreSQL",
+    )
     manifest_path: str | None = None
     pool: str = "dango_warehouse"
     base_url: str = Field(default="http://localhost:8080", description="Airflow UI, for links in alerts")

@@ -16,27 +16,57 @@ from airflow.sdk import BaseHook
 
 from airflow_provider_dango.config import load_project
 from airflow_provider_dango.warehouse import BACKENDS, Warehouse, WarehouseConfigError, bind_profile, for_project
-from airflow_provider_dango.warehouse.target import target_names
+from airflow_provider_dango.warehouse.target import resolve_target, target_names
 
 
-def profile_mapping(conn_id: str) -> Any:
+def profile_mapping(conn_id: str, project: Any = None) -> Any:
     """Cosmos's profile mapping of the warehouse connection; a missing connection is one clear line (a DAG import
-    error at parse time, the first error line of a task), and retrying will not create it."""
+    error at parse time, the first error line of a task), and retrying will not create it.
+
+    With `project`, a PostgreSQL connection gets its dbt schema (`connection_schema`): Cosmos maps the connection's
+    `schema` field to dbt's `dbname`, as Airflow's Postgres connection means it, and dbt-postgres needs a schema."""
     from airflow.sdk.exceptions import AirflowNotFoundException
     from cosmos.profiles import get_automatic_profile_mapping
 
     try:
-        return get_automatic_profile_mapping(conn_id)
+        mapping = get_automatic_profile_mapping(conn_id)
     except AirflowNotFoundException:
         raise WarehouseConfigError(
             f".dango/project.yml: airflow.warehouse_conn_id: Airflow connection {conn_id!r} does not exist "
             f"(create it with `airflow connections add {conn_id} ...` or an AIRFLOW_CONN_{conn_id.upper()} variable)"
         ) from None
+    if project is not None and mapping.dbt_profile_type in SCHEMA_REQUIRED:
+        mapping = get_automatic_profile_mapping(conn_id, {"schema": connection_schema(project, conn_id)})
+    return mapping
 
 
-def connection_profile(conn_id: str) -> tuple[dict[str, Any], dict[str, str]]:
+SCHEMA_REQUIRED = ("postgres",)
+
+
+def connection_schema(project: Any, conn_id: str) -> str:
+    """The dbt schema for a server connection: `airflow.warehouse_schema`, else the dbt target's `schema` when that
+    target is the same kind of server (a DuckDB scaffold's `main` is no PostgreSQL schema), else one line naming the
+    key to set."""
+    configured = project.settings.airflow.warehouse_schema
+    if configured:
+        return configured
+    try:
+        names = target_names(project)
+        if names.type in SCHEMA_REQUIRED:
+            schema = resolve_target(project).schema
+            if schema:
+                return str(schema)
+    except WarehouseConfigError:
+        pass  # no usable profiles.yml: the key is the way
+    raise WarehouseConfigError(
+        f".dango/project.yml: airflow.warehouse_schema: not set, and Airflow connection {conn_id!r} is PostgreSQL, "
+        "whose `schema` field is the database: set airflow.warehouse_schema to the dbt schema (e.g. analytics)"
+    )
+
+
+def connection_profile(conn_id: str, project: Any = None) -> tuple[dict[str, Any], dict[str, str]]:
     """(dbt target data, environment its env_var() references need) for an Airflow connection, via Cosmos."""
-    mapping = profile_mapping(conn_id)
+    mapping = profile_mapping(conn_id, project)
     return dict(mapping.profile), dict(mapping.env_vars)
 
 
@@ -65,7 +95,7 @@ class DangoWarehouseHook(BaseHook):
 
     def get_warehouse(self) -> Warehouse:
         if self.warehouse_conn_id and getattr(self.project, "_warehouse_profile", None) is None:
-            profile, env = connection_profile(self.warehouse_conn_id)
+            profile, env = connection_profile(self.warehouse_conn_id, self.project)
             os.environ.update(env)
             return bind_profile(self.project, profile)
         return for_project(self.project)

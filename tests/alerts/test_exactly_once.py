@@ -20,19 +20,7 @@ from airflow_provider_dango.alerts import Event, Outbox, outbox_for, router_for
 from airflow_provider_dango.alerts.receiver import Receiver
 from airflow_provider_dango.config import load_project
 from tests.conftest import REPO
-
-PG_PROFILE = """pg_alerts:
-  target: ci
-  outputs:
-    ci:
-      type: postgres
-      host: "{{ env_var('DANGO_PG_HOST') }}"
-      port: "{{ env_var('DANGO_PG_PORT') | as_number }}"
-      user: "{{ env_var('DANGO_PG_USER') }}"
-      password: "{{ env_var('DANGO_PG_PASSWORD') }}"
-      dbname: "{{ env_var('DANGO_PG_DBNAME') }}"
-      schema: analytics
-"""
+from tests.services.postgres import postgres_profile
 
 
 @pytest.fixture(params=["duckdb", "postgres"])
@@ -59,7 +47,7 @@ def make_project(root: Path, url: str, backend: str, lease_seconds: float | None
     if backend == "postgres":
         (root / "dbt").mkdir()
         (root / "dbt" / "dbt_project.yml").write_text("name: pg_alerts\nversion: '1'\nconfig-version: 2\n")
-        (root / "dbt" / "profiles.yml").write_text(PG_PROFILE)
+        (root / "dbt" / "profiles.yml").write_text(postgres_profile("pg_alerts", target="ci"))
     return root
 
 

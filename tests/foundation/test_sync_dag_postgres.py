@@ -94,3 +94,98 @@ def test_demo_sync_dag_on_postgres(
 
     duckdb_files = [p for p in shop_project.rglob("*") if ".duckdb" in p.name]  # the file, its WAL, its lock
     assert duckdb_files == []
+
+
+def _use_airflow_connection(root: Path, conn_id: str, schema: str | None) -> None:
+    """An Airflow user's setup: the warehouse is an Airflow connection; profiles.yml stays dango's DuckDB scaffold."""
+    project_yml = root / ".dango" / "project.yml"
+    lines = [ln for ln in project_yml.read_text(encoding="utf-8").splitlines()
+             if "duckdb_path" not in ln and "warehouse_" not in ln]
+    text = "\n".join(lines) + f"\n  warehouse_conn_id: {conn_id}\n"
+    if schema:
+        text += f"  warehouse_schema: {schema}\n"
+    project_yml.write_text(text, encoding="utf-8")
+
+
+def test_demo_sync_dag_on_a_postgres_airflow_connection(
+    shop_project: Path, airflow_db: Path, postgres_db, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """`airflow.warehouse_conn_id` naming a Postgres connection (given as AIRFLOW_CONN_*): Cosmos's mapping makes the
+    connection's `schema` field dbt's dbname, so the dbt schema comes from `airflow.warehouse_schema`; dlt, dbt and
+    every check then use that one database. Without the key (and no PostgreSQL dbt target) building the DAG fails
+    with one line naming it."""
+    from urllib.parse import quote
+
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.dag_factory import build_dags, build_schedule_dag
+    from airflow_provider_dango.dbt import build_manifest
+    from airflow_provider_dango.hooks.warehouse import load_project_with_warehouse
+    from airflow_provider_dango.warehouse import WarehouseConfigError
+
+    s = postgres_db
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_DANGO_PG_WH", f"postgres://{quote(s.user)}:{quote(s.password)}@{s.host}:{s.port}/{s.dbname}"
+    )
+    monkeypatch.setenv("DANGO_PROJECT_DIR", str(shop_project))
+
+    _use_airflow_connection(shop_project, "dango_pg_wh", "analytics")
+    build_manifest(load_project_with_warehouse(str(shop_project)))  # `dango dbt manifest`, through the connection
+
+    _use_airflow_connection(shop_project, "dango_pg_wh", None)
+    project = load_project(shop_project)
+    for attempt in (lambda: build_schedule_dag(project, project.schedules[0]),  # DAG parsing
+                    lambda: load_project_with_warehouse(str(shop_project))):  # tasks and commands
+        with pytest.raises(WarehouseConfigError) as missing:
+            attempt()
+        message = str(missing.value)
+        assert "airflow.warehouse_schema" in message and "dango_pg_wh" in message and "\n" not in message
+        assert s.password not in message
+
+    _use_airflow_connection(shop_project, "dango_pg_wh", "analytics")
+    shutil.copy(REPO / "dags" / "dango_dags.py", airflow_db / "dags" / "dango_dags.py")
+    dag = build_dags(shop_project)["dango_shop_daily"]
+    assert all(t.pool != "dango_warehouse" for t in dag.tasks)  # a server: no one-slot pool
+    dag_run = dag.test()
+    with create_session() as session:
+        states = {
+            ti.task_id: str(ti.state)
+            for ti in session.query(TaskInstance).filter(
+                TaskInstance.dag_id == dag.dag_id, TaskInstance.run_id == dag_run.run_id
+            )
+        }
+    assert str(dag_run.state) == "success", states
+    assert any(t.startswith("dbt.") for t in states), states  # the Cosmos dbt tasks ran with the mapped profile
+
+    import psycopg2
+
+    con = psycopg2.connect(host=s.host, port=s.port, user=s.user, password=s.password, dbname=s.dbname)
+    try:
+        cur = con.cursor()
+        cur.execute("select count(*) from marts.dim_customers")  # the demo names its schemas (generate_schema_name)
+        assert cur.fetchone()[0] == 500
+        cur.execute("select count(*) from dango.dango_audit_check_results where run_id = %s", [dag_run.run_id])
+        assert cur.fetchone()[0] > 0
+    finally:
+        con.close()
+    logged = capsys.readouterr()
+    assert s.password not in logged.out + logged.err
+    assert [p for p in shop_project.rglob("*") if ".duckdb" in p.name] == []
+
+
+def test_warehouse_schema_defaults_to_a_postgres_dbt_targets_schema(
+    shop_project: Path, postgres_db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A team that keeps a PostgreSQL target in profiles.yml and moves the credentials to an Airflow connection needs
+    no new key: the target's `schema` is dbt's schema for the connection too."""
+    from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.hooks.warehouse import connection_schema
+
+    for key, value in point_project_at(shop_project, postgres_db).items():
+        monkeypatch.setenv(key, value)
+    _use_airflow_connection(shop_project, "dango_pg_wh", None)
+    assert connection_schema(load_project(shop_project), "dango_pg_wh") == "analytics"
+    _use_airflow_connection(shop_project, "dango_pg_wh", "reporting")
+    assert connection_schema(load_project(shop_project), "dango_pg_wh") == "reporting"  # the key wins

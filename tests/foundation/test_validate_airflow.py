@@ -92,3 +92,29 @@ def test_validate_airflow_names_each_missing_pool_and_connection(tmp_path: Path,
         "on the warehouse lock instead of the pool (safe, but they hold worker slots while waiting); use 1 "
         "(used by nightly)"
     ]
+
+
+def test_validate_airflow_names_the_missing_schema_of_a_postgres_warehouse_connection(
+    tmp_path: Path, airflow_db: Path
+) -> None:
+    """An Airflow Postgres connection's `schema` field is the database: without `airflow.warehouse_schema` (and no
+    PostgreSQL dbt target) dbt has no schema, said in one line; with the key, nothing is reported. No server needed."""
+    root = _project(tmp_path)
+    project_yml = root / ".dango" / "project.yml"
+    base = project_yml.read_text(encoding="utf-8")
+    project_yml.write_text(base + "  warehouse_conn_id: dango_t_pg_wh\n", encoding="utf-8")
+    os.environ["AIRFLOW_CONN_DANGO_T_PG_WH"] = "postgres://u:secret-pw@127.0.0.1:9/analytics"
+    try:
+        missing = dango("validate", "--airflow", "--project-dir", str(root))
+        project_yml.write_text(base + "  warehouse_conn_id: dango_t_pg_wh\n  warehouse_schema: analytics\n",
+                               encoding="utf-8")
+        given = dango("validate", "--airflow", "--project-dir", str(root))
+    finally:
+        del os.environ["AIRFLOW_CONN_DANGO_T_PG_WH"]
+    expected = (
+        ".dango/project.yml: airflow.warehouse_schema: not set, and Airflow connection 'dango_t_pg_wh' is PostgreSQL, "
+        "whose `schema` field is the database: set airflow.warehouse_schema to the dbt schema (e.g. analytics)"
+    )
+    assert expected in missing.stderr.splitlines(), missing.stderr
+    assert "secret-pw" not in missing.stdout + missing.stderr
+    assert "warehouse_schema" not in given.stderr, given.stderr

@@ -11,19 +11,7 @@ from pathlib import Path
 
 import pytest
 
-PROFILE = """pg_project:
-  target: ci
-  outputs:
-    ci:
-      type: postgres
-      host: "{{ env_var('DANGO_PG_HOST') }}"
-      port: "{{ env_var('DANGO_PG_PORT') | as_number }}"
-      user: "{{ env_var('DANGO_PG_USER') }}"
-      password: "{{ env_var('DANGO_PG_PASSWORD') }}"
-      dbname: "{{ env_var('DANGO_PG_DBNAME') }}"
-      schema: analytics
-      threads: 1
-"""
+from tests.services.postgres import postgres_profile
 
 
 @pytest.fixture
@@ -35,7 +23,7 @@ def pg_project(tmp_path: Path, postgres_db, monkeypatch: pytest.MonkeyPatch) -> 
     (root / "dbt").mkdir()
     (root / ".dango" / "project.yml").write_text("project:\n  name: pg\n")
     (root / "dbt" / "dbt_project.yml").write_text("name: pg_project\nversion: '1'\nconfig-version: 2\n")
-    (root / "dbt" / "profiles.yml").write_text(PROFILE)
+    (root / "dbt" / "profiles.yml").write_text(postgres_profile("pg_project", target="ci"))
     return root
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import REPO
+from tests.services.postgres import postgres_output
 
 PROFILES = """dual:
   target: duckdb
@@ -20,16 +21,7 @@ PROFILES = """dual:
       type: duckdb
       path: "{{ env_var('DANGO_WAREHOUSE') }}"
       threads: 1
-    postgres:
-      type: postgres
-      host: "{{ env_var('DANGO_PG_HOST') }}"
-      port: "{{ env_var('DANGO_PG_PORT') | as_number }}"
-      user: "{{ env_var('DANGO_PG_USER') }}"
-      password: "{{ env_var('DANGO_PG_PASSWORD') }}"
-      dbname: "{{ env_var('DANGO_PG_DBNAME') }}"
-      schema: public
-      threads: 1
-"""
+""" + postgres_output("postgres", schema="public")
 
 
 class DualProject:

@@ -142,25 +142,31 @@ def create_database(server: PostgresServer, name: str) -> PostgresServer:
     return PostgresServer(server.host, server.port, server.user, server.password, name)
 
 
-PROJECT_PROFILE = """{profile}:
-  target: pg
-  outputs:
-    pg:
-      type: postgres
-      host: "{{{{ env_var('DANGO_PG_HOST') }}}}"
-      port: "{{{{ env_var('DANGO_PG_PORT') | as_number }}}}"
-      user: "{{{{ env_var('DANGO_PG_USER') }}}}"
-      password: "{{{{ env_var('DANGO_PG_PASSWORD') }}}}"
-      dbname: "{{{{ env_var('DANGO_PG_DBNAME') }}}}"
-      schema: analytics
-      threads: 2
-"""
+def postgres_output(name: str, schema: str, threads: int = 1) -> str:
+    """One dbt output (target) of type postgres, indented for a profile's `outputs:`, reading the server from the
+    DANGO_PG_* variables that `PostgresServer.env()` sets (env_var: no secret is written to a file)."""
+    return (
+        f"    {name}:\n"
+        "      type: postgres\n"
+        "      host: \"{{ env_var('DANGO_PG_HOST') }}\"\n"
+        "      port: \"{{ env_var('DANGO_PG_PORT') | as_number }}\"\n"
+        "      user: \"{{ env_var('DANGO_PG_USER') }}\"\n"
+        "      password: \"{{ env_var('DANGO_PG_PASSWORD') }}\"\n"
+        "      dbname: \"{{ env_var('DANGO_PG_DBNAME') }}\"\n"
+        f"      schema: {schema}\n"
+        f"      threads: {threads}\n"
+    )
+
+
+def postgres_profile(profile: str, target: str = "pg", schema: str = "analytics", threads: int = 1) -> str:
+    """A whole profiles.yml whose only target is the test server (see `postgres_output`)."""
+    return f"{profile}:\n  target: {target}\n  outputs:\n{postgres_output(target, schema, threads)}"
 
 
 def point_project_at(root: Path, server: PostgresServer, profile: str = "shop") -> dict[str, str]:
     """Make a dango project's warehouse this PostgreSQL database: its dbt profile becomes a postgres target (secrets
     through env_var), and `platform.duckdb_path` is dropped. Returns the environment the profile reads."""
-    (root / "dbt" / "profiles.yml").write_text(PROJECT_PROFILE.format(profile=profile), encoding="utf-8")
+    (root / "dbt" / "profiles.yml").write_text(postgres_profile(profile, threads=2), encoding="utf-8")
     project_yml = root / ".dango" / "project.yml"
     if project_yml.exists():
         lines = project_yml.read_text(encoding="utf-8").splitlines()

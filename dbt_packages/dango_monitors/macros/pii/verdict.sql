@@ -82,14 +82,24 @@
 {% macro duckdb__pii_materialized() -%} materialized {%- endmacro %}
 {% macro postgres__pii_materialized() -%} materialized {%- endmacro %}
 
-{#- The per-value detector CTE. PostgreSQL inlines a CTE read once and does not share common subexpressions, so each
-    detector (regexes, validators) would run once per aggregate that reads it (three to five times): measured 16x the
-    hand-written query before materializing. DuckDB shares them already. -#}
+{#- The wide layout's per-value detector CTE (read twice when a deferred check exists). PostgreSQL inlines a CTE and
+    does not share common subexpressions, so each detector (regexes, validators) would run once per aggregate that
+    reads it (three to five times): measured 16x the hand-written query before materializing. DuckDB shares them
+    already. The long layout reads its flags once and uses pii_single_read_fence instead. -#}
 {% macro pii_materialized_flags() -%}
     {{ return(adapter.dispatch('pii_materialized_flags', 'dango_monitors')()) }}
 {%- endmacro %}
 {% macro default__pii_materialized_flags() -%}{%- endmacro %}
 {% macro postgres__pii_materialized_flags() -%} materialized {%- endmacro %}
+
+{#- The long layout's flags are read once (by agg). On PostgreSQL, `offset 0` keeps that subquery from being pulled
+    up, so each detector runs once per value and the aggregates read its result, without writing the 200,000-row
+    (column, value) stream of a 20-column sample to a temporary file as a materialized CTE does. DuckDB: nothing. -#}
+{% macro pii_single_read_fence() -%}
+    {{ return(adapter.dispatch('pii_single_read_fence', 'dango_monitors')()) }}
+{%- endmacro %}
+{% macro default__pii_single_read_fence() -%}{%- endmacro %}
+{% macro postgres__pii_single_read_fence() %} offset 0{% endmacro %}
 
 {% macro pii_cast_varchar(exprs) -%}
     {%- set out = [] -%}
@@ -192,7 +202,7 @@ col_info as (
 long_values as (
     {{ dango_monitors.pii_unpivot('sampled', range(columns | length) | list, dango_monitors.pii_cast_varchar(aliases)) }}
 ),
-lflags as {{ dango_monitors.pii_materialized_flags() }} (
+lflags as (
     {#- Long: one (column index, value) row per sampled cell and one detector expression per entity, whatever the
         width, so the query's size and planning time do not grow with the columns (used for samples; see layout). -#}
     select l.i, l.v
@@ -207,7 +217,7 @@ lflags as {{ dango_monitors.pii_materialized_flags() }} (
                then 1 else 0 end as k{{ j }}
         {%- endif %}
     {%- endfor %}
-    from long_values l join col_info ci on ci.i = l.i
+    from long_values l join col_info ci on ci.i = l.i{{ dango_monitors.pii_single_read_fence() }}
 ),
 agg as (
     select 'c' || cast(i as varchar) as col, count(v) as non_null
