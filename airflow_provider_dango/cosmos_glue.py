@@ -104,8 +104,16 @@ def dbt_group_for_sources(project: DangoProject, schedule: Schedule, sources: li
 
 
 def _single_task(project: DangoProject, **kwargs: Any) -> Any:
-    """`dbt_tasks: single`: one dbt task for the whole selection (no Cosmos rendering, no Cosmos import)."""
+    """`dbt_tasks: single`: one dbt task for the whole selection (no Cosmos rendering). With a warehouse connection
+    its mapping is resolved here too, as Cosmos's tasks do: a missing connection or dbt schema is the DAG file's
+    one-line import error, not a surprise at the first run."""
     from airflow_provider_dango.operators.dbt import DangoDbtBuildOperator
+
+    conn_id = project.settings.airflow.warehouse_conn_id
+    if conn_id:
+        from airflow_provider_dango.hooks.warehouse import profile_mapping
+
+        profile_mapping(conn_id, project)
 
     return DangoDbtBuildOperator(task_id=SINGLE_TASK_ID, project_dir=str(project.root), **kwargs)
 
