@@ -191,6 +191,28 @@ def rows_loaded(warehouse: Any, con: Any, run_id: str) -> list[tuple[Any, ...]]:
     ).fetchall()
 
 
+def failure_reasons(warehouse: Any, run_id: str, width: int = 300) -> list[tuple[str, str]]:
+    """(task, its error in one line) for each failed task of `run_id`, from the audit trail: the cause in the
+    terminal, not only in the log file (tasks that never ran because of them are left out)."""
+    from airflow_provider_dango.warehouse import META_SCHEMA, quote_ident
+
+    if not warehouse.exists():
+        return []
+    with warehouse.connect(read_only=True) as con:
+        if not warehouse.table_exists(META_SCHEMA, "dango_audit_task_runs", con):
+            return []
+        rows = con.execute(
+            f"SELECT task_id, error_summary FROM {quote_ident(META_SCHEMA)}.dango_audit_task_runs "
+            "WHERE run_id = ? AND state = 'failed' AND error_summary IS NOT NULL ORDER BY 1",
+            [run_id],
+        ).fetchall()
+    out = []
+    for task_id, summary in rows:
+        line = " ".join(str(summary).split())
+        out.append((task_id, line if len(line) <= width else line[: width - 3] + "..."))
+    return out
+
+
 def summarize(project: Any, dag_run: Any) -> None:
     """Rows per table (from dlt's load info), dbt models and tests, and how to query the warehouse."""
     from airflow_provider_dango.warehouse import META_SCHEMA, for_project, quote_ident
@@ -228,6 +250,8 @@ def summarize(project: Any, dag_run: Any) -> None:
     failed = sorted(k for k, v in states.items() if v not in ("success", "skipped"))
     if failed:
         err_console.print(f"tasks not successful: {', '.join(failed)}", markup=False)
+        for task_id, reason in failure_reasons(warehouse, dag_run.run_id):
+            err_console.print(f"  {task_id}: {reason}", markup=False)
     path = warehouse.path
     if path is None:  # a server: psql with the target's own connection details (the password stays out)
         c = warehouse.backend.connect_kwargs(warehouse.target.credentials)

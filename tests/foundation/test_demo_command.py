@@ -51,3 +51,25 @@ def test_dango_demo_tells_every_story(warehouse: str, tmp_path: Path, request: p
         assert "dropped staging.stg_orders first" in out, out
         assert not (root / "data").exists() or not list((root / "data").glob("*.duckdb"))
     assert "Catalog: " in out and (root / "target" / "dango_catalog" / "index.html").exists()
+
+
+def test_dango_demo_of_a_failing_schedule_names_the_cause(tmp_path: Path) -> None:
+    """A `type: dbt` schedule demoed before anything was synced cannot work: the terminal says why in one line per
+    failed task (from the audit trail), not only which tasks failed."""
+    root = copy_project(tmp_path / "shop")
+    schedules = root / ".dango" / "schedules.yml"
+    schedules.write_text(schedules.read_text().replace("enabled: false", "enabled: true"), encoding="utf-8")
+    proc = subprocess.run(
+        [str(BIN / "dango"), "demo", "--project-dir", str(root), "--schedule", "marts_refresh"],
+        env=_clean_env(root),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "DAG run finished: failed" in proc.stdout
+    lines = [ln.strip() for ln in proc.stderr.splitlines()]
+    assert any(ln.startswith("tasks not successful:") and "schema_drift" in ln for ln in lines), proc.stderr
+    cause = [ln for ln in lines if ln.startswith("schema_drift: WarehouseMissingError:")]
+    assert cause and "never synced" in cause[0] and "dango sync" in cause[0], proc.stderr
