@@ -6,14 +6,12 @@ and a clean run after."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
 from tests.drift.test_dag_blocking import _states, _xcom
-from tests.services.postgres import point_project_at
+from tests.services.postgres import demo_on_postgres
 
 SCHEDULES = """schedules:
   - name: nightly
@@ -37,20 +35,11 @@ def test_breaking_drift_blocks_dbt_on_postgres_until_accepted(
     shop_project: Path, airflow_db: Path, postgres_db, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
     from airflow_provider_dango.cli import main
-    from airflow_provider_dango.config import load_project
     from airflow_provider_dango.dag_factory import build_dags
-    from airflow_provider_dango.dbt import build_manifest
     from airflow_provider_dango.warehouse import for_project
 
-    for key, value in point_project_at(shop_project, postgres_db).items():
-        monkeypatch.setenv(key, value)
     (shop_project / ".dango" / "schedules.yml").write_text(SCHEDULES, encoding="utf-8")
-    project = load_project(shop_project)
-    wh = for_project(project)
-    assert wh.kind == "postgres"
-    build_manifest(project)
-    shutil.copy(REPO / "dags" / "dango_dags.py", airflow_db / "dags" / "dango_dags.py")
-    monkeypatch.setenv("DANGO_PROJECT_DIR", str(shop_project))
+    wh = for_project(demo_on_postgres(shop_project, postgres_db, monkeypatch, airflow_db))
     dag = build_dags(shop_project)["dango_nightly"]
 
     first = dag.test()  # sync, first sight of raw_shop (baselines stored), dbt builds everything

@@ -10,29 +10,19 @@ from pathlib import Path
 
 import pytest
 
+from airflow_provider_dango.demo.runner import task_states
 from tests.conftest import REPO, set_dbt_tasks
-from tests.services.postgres import point_project_at
+from tests.services.postgres import demo_on_postgres, point_project_at
 
 
 def test_demo_sync_dag_on_postgres(
     shop_project: Path, airflow_db: Path, postgres_db, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    from airflow.models.taskinstance import TaskInstance
-    from airflow.utils.session import create_session
-
-    from airflow_provider_dango.config import load_project
     from airflow_provider_dango.dag_factory import build_dags
-    from airflow_provider_dango.dbt import build_manifest
     from airflow_provider_dango.warehouse import for_project
 
-    for key, value in point_project_at(shop_project, postgres_db).items():
-        monkeypatch.setenv(key, value)
-    project = load_project(shop_project)
+    project = demo_on_postgres(shop_project, postgres_db, monkeypatch, airflow_db)
     wh = for_project(project)
-    assert wh.kind == "postgres"
-    build_manifest(project)
-    shutil.copy(REPO / "dags" / "dango_dags.py", airflow_db / "dags" / "dango_dags.py")
-    monkeypatch.setenv("DANGO_PROJECT_DIR", str(shop_project))
     dag = build_dags(shop_project)["dango_shop_daily"]
     assert all(t.pool != project.settings.airflow.pool for t in dag.tasks)  # no one-slot pool on a server
     from airflow_provider_dango.hooks.pools import pool_names
@@ -40,13 +30,7 @@ def test_demo_sync_dag_on_postgres(
     assert pool_names() == set()  # and the scheduler creates none for this project
     dag_run = dag.test()
 
-    with create_session() as session:
-        states = {
-            ti.task_id: str(ti.state)
-            for ti in session.query(TaskInstance).filter(
-                TaskInstance.dag_id == dag.dag_id, TaskInstance.run_id == dag_run.run_id
-            )
-        }
+    states = task_states(dag_run)
     assert str(dag_run.state) == "success", states
     assert all(s == "success" for s in states.values()), states
 
@@ -116,9 +100,6 @@ def test_demo_sync_dag_on_a_postgres_airflow_connection(
     with one line naming it."""
     from urllib.parse import quote
 
-    from airflow.models.taskinstance import TaskInstance
-    from airflow.utils.session import create_session
-
     from airflow_provider_dango.config import load_project
     from airflow_provider_dango.dag_factory import build_dags, build_schedule_dag
     from airflow_provider_dango.dbt import build_manifest
@@ -160,13 +141,7 @@ def test_demo_sync_dag_on_a_postgres_airflow_connection(
     dag = build_dags(shop_project)["dango_shop_daily"]
     assert all(t.pool != "dango_warehouse" for t in dag.tasks)  # a server: no one-slot pool
     dag_run = dag.test()
-    with create_session() as session:
-        states = {
-            ti.task_id: str(ti.state)
-            for ti in session.query(TaskInstance).filter(
-                TaskInstance.dag_id == dag.dag_id, TaskInstance.run_id == dag_run.run_id
-            )
-        }
+    states = task_states(dag_run)
     assert str(dag_run.state) == "success", states
     assert states["dbt_build"] == "success", states  # the demo's one dbt task ran with the mapped profile
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DSN_ENV = "DANGO_TEST_PG_DSN"
 
@@ -172,3 +173,21 @@ def point_project_at(root: Path, server: PostgresServer, profile: str = "shop") 
         lines = project_yml.read_text(encoding="utf-8").splitlines()
         project_yml.write_text("\n".join(ln for ln in lines if "duckdb_path" not in ln) + "\n", encoding="utf-8")
     return server.env()
+
+
+def demo_on_postgres(root: Path, server: PostgresServer, monkeypatch: Any, airflow_home: Path) -> Any:
+    """The demo project in `root` with its warehouse in `server`, as a DAG test needs it: profile and environment
+    set, manifest built, the DAG file in `airflow_home`'s DAGs folder and `$DANGO_PROJECT_DIR` naming the project.
+    Returns the loaded project."""
+    from airflow_provider_dango.config import load_project
+    from airflow_provider_dango.dbt import build_manifest
+    from airflow_provider_dango.warehouse import for_project
+
+    for key, value in point_project_at(root, server).items():
+        monkeypatch.setenv(key, value)
+    project = load_project(root)
+    assert for_project(project).kind == "postgres"
+    build_manifest(project)
+    shutil.copy(Path(__file__).resolve().parents[2] / "dags" / "dango_dags.py", airflow_home / "dags" / "dango_dags.py")
+    monkeypatch.setenv("DANGO_PROJECT_DIR", str(root))
+    return project
