@@ -186,6 +186,13 @@ class PendingPackages:
         self.snapshot_dir.mkdir(parents=True, exist_ok=True)
         for partial in self.snapshot_dir.glob("*.tmp"):
             shutil.rmtree(partial)  # a snapshot cut short; its package was not loaded from yet
+        for stage in ("new", "normalized", "loaded"):
+            folder = Path(self.pipeline.working_dir) / "load" / stage
+            for stray in folder.iterdir() if folder.exists() else []:
+                # Packages are folders. A file here is dlt's atomic-save temp file (`FileStorage.save_atomic` writes
+                # `<stage>/<16 hex>` then renames it into a package), left by a kill between the write and the rename.
+                if stray.is_file():
+                    stray.unlink()
         if self.loaded_dir.exists():
             for done in self.loaded_dir.iterdir():  # dlt's copy of a finished load; the warehouse has it all
                 shutil.rmtree(done)

@@ -50,6 +50,23 @@ def arm(point: str) -> None:
             die()
 
         SqlJobClientBase.complete_load = complete_load  # type: ignore[method-assign]
+    elif point == "mid_atomic_save":
+        # dlt saves a file into a package by writing `<stage>/<16 hex>` and renaming it into place: killed in
+        # between, the temp file stays at the top of `load/normalized` (seen once in CI under the kill above).
+        from dlt.common.storages.file_storage import FileStorage
+
+        original_save = FileStorage.save_atomic
+
+        def save_atomic(storage_path: str, relative_path: str, data: Any, file_type: str = "t") -> str:
+            if os.path.basename(os.path.normpath(storage_path)) == "normalized":
+                from dlt.common.utils import uniq_id
+
+                with open(os.path.join(storage_path, uniq_id(8)), "w" + file_type) as f:
+                    f.write(data)
+                die()
+            return original_save(storage_path, relative_path, data, file_type)
+
+        FileStorage.save_atomic = staticmethod(save_atomic)  # type: ignore[method-assign]
     elif point == "after_load":
         original_load = dlt.Pipeline.load
 

@@ -140,6 +140,7 @@ KILL_POINTS = [
     "job_committed_unrecorded",  # one table's rows committed in DuckDB, dlt has not recorded it
     "job_recorded",  # one table loaded and recorded, the others not
     "load_recorded",  # every table loaded and `_dlt_loads` written; dlt's package not yet moved
+    "mid_atomic_save",  # dlt's temp file written into `load/normalized`, not yet renamed into its package
     "after_load",  # dlt finished; dango had not cleaned up
 ]
 CASES = [("append", point) for point in KILL_POINTS] + [
