@@ -121,44 +121,60 @@ def _masked_by_table(project: DangoProject, rows: Any, manifest: dict[str, Any] 
     downstream), `pii` overrides, `meta: {pii: true}`."""
     from airflow_provider_dango.catalog.warehouse_reads import PiiColumns
 
-    pii = PiiColumns.read(rows)
+    parts = []  # one query for both tables: this runs on every profile step
+    if rows.has("dango_pii_findings"):
+        parts.append(f"SELECT 'finding' AS source, table_name, column_name, status FROM {PiiColumns.LATEST}")
+    if rows.has("dango_pii_overrides"):
+        parts.append(
+            "SELECT 'override', table_name, column_name, status FROM {dango}.dango_pii_overrides WHERE status = 'pii'"
+        )
+    found = rows(" UNION ALL ".join(parts)) if parts else []
+    pii = PiiColumns([r for r in found if r["source"] == "finding"])
     out = pii.propagated(manifest) if manifest else pii.columns()
     out |= {tuple(c.rsplit(".", 1)) for c in masked_columns(manifest)}  # type: ignore[misc]
-    for r in rows(
-        "SELECT table_name, column_name FROM {dango}.dango_pii_overrides WHERE status = 'pii'",
-        needs=("dango_pii_overrides",),
-    ):
-        out.add((r["table_name"], r["column_name"]))
+    out |= {(r["table_name"], r["column_name"]) for r in found if r["source"] == "override"}
     return out
 
 
 def _columns(con: Any, scope: list[str] | None) -> dict[str, list[list[str]]]:
     """`schema.table` -> [[column, data_type], ...] of the tables to profile (dlt's `_dlt_*` columns left out), read
     from a DuckDB connection."""
+    return _list_tables(con, scope)[0]
+
+
+def _list_tables(con: Any, scope: list[str] | None) -> tuple[dict[str, list[list[str]]], set[str]]:
+    """The tables to profile with their columns (see `_columns`), and the names of dango's own tables, in one
+    catalog query on a DuckDB connection."""
     from airflow_provider_dango.warehouse import META_SCHEMA
 
     found: dict[str, list[list[str]]] = {}
+    dango_tables: set[str] = set()
     # DuckDB's own catalog functions: the information_schema views over them cost ~10x more per call, and this runs
     # on every profile step (the step is meant to cost little more than the profiling scans themselves).
     listed = con.execute(
         "SELECT c.schema_name, c.table_name, c.column_name, c.data_type, "
-        "CASE WHEN t.table_name IS NULL THEN 'VIEW' WHEN t.temporary THEN 'LOCAL TEMPORARY' ELSE 'BASE TABLE' END "
+        "CASE WHEN t.table_name IS NULL THEN 'VIEW' WHEN t.temporary THEN 'LOCAL TEMPORARY' ELSE 'BASE TABLE' END, "
+        "c.column_index "
         "FROM duckdb_columns() c LEFT JOIN duckdb_tables() t ON t.database_name = c.database_name "
         "AND t.schema_name = c.schema_name AND t.table_name = c.table_name "
         "WHERE c.database_name = current_database() AND c.schema_name NOT IN (?, 'information_schema', 'pg_catalog') "
-        "ORDER BY 1, 2, c.column_index",
-        [META_SCHEMA],
+        "UNION ALL SELECT schema_name, table_name, NULL, NULL, 'DANGO', 0 FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND schema_name = ? "
+        "ORDER BY 1, 2, 6",
+        [META_SCHEMA, META_SCHEMA],
     ).fetchall()
-    for schema, table, column, data_type, kind in listed:
+    for schema, table, column, data_type, kind, _ in listed:
         label = f"{schema}.{table}"
-        if scope is not None:
+        if kind == "DANGO":
+            dango_tables.add(table)
+        elif scope is not None:
             if label not in scope:
                 continue
         elif table.startswith("_dlt_") or kind != "BASE TABLE":
             continue
-        if not column.startswith("_dlt_"):
+        if kind != "DANGO" and not column.startswith("_dlt_"):
             found.setdefault(label, []).append([column, data_type])
-    return found
+    return found, dango_tables
 
 
 def plan_key(
@@ -257,9 +273,9 @@ def _run_compiled(
     literal = "'" + run_id.replace("'", "''") + "'"
     for attempt in range(2):
         with warehouse.connect() as con:
-            rows = rows_over(con)
+            tables, dango_tables = _list_tables(con, scope)
+            rows = rows_over(con, dango_tables)
             masked = _masked_by_table(project, rows, manifest)
-            tables = _columns(con, scope)
             key_plan = plan_key(project, tables, masked)
             if key_plan is None:
                 return None

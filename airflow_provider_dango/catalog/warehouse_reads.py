@@ -44,19 +44,21 @@ class Rows:
 EMPTY = Rows(None, set())
 
 
-def rows_over(con: Any) -> Rows:
-    """A `Rows` over an open DB-API style connection (`execute` returning a cursor with `description`)."""
+def rows_over(con: Any, tables: set[str] | None = None) -> Rows:
+    """A `Rows` over an open DB-API style connection (`execute` returning a cursor with `description`). `tables`:
+    dango's tables, when the caller has listed them already (one catalog query less)."""
 
     def execute(sql: str, params: list[Any]) -> tuple[list[str], list[tuple]]:
         cur = con.execute(sql, params)
         return [d[0] for d in cur.description], cur.fetchall()
 
-    tables = {
-        r[0]
-        for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [META_SCHEMA]
-        ).fetchall()
-    }
+    if tables is None:
+        tables = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [META_SCHEMA]
+            ).fetchall()
+        }
     return Rows(execute, tables)
 
 
@@ -88,13 +90,17 @@ class PiiColumns:
 
     findings: list[dict[str, Any]] = field(default_factory=list)
 
+    # The latest finding per (table, column, entity): a later scan's verdict replaces an earlier one.
+    LATEST = (
+        "(SELECT *, row_number() OVER (PARTITION BY table_name, column_name, entity ORDER BY last_seen DESC) AS rn "
+        "FROM {dango}.dango_pii_findings) f WHERE rn = 1"
+    )
+
     @classmethod
     def read(cls, rows: Rows) -> PiiColumns:
         found = rows(
             "SELECT table_name, column_name, entity, match_mode, prevalence, confidence, example, status, run_id, "
-            "last_seen FROM (SELECT *, row_number() OVER (PARTITION BY table_name, column_name, entity "
-            "ORDER BY last_seen DESC) AS rn FROM {dango}.dango_pii_findings) f WHERE rn = 1 "
-            "ORDER BY table_name, column_name, entity",
+            f"last_seen FROM {cls.LATEST} ORDER BY table_name, column_name, entity",
             needs=("dango_pii_findings",),
         )
         return cls(found)

@@ -93,6 +93,8 @@ def test_postgres_profile(postgres_db, tmp_path: Path) -> None:
         "'user' || g || '@example.com', CASE WHEN g % 4 = 0 THEN NULL ELSE 'n' || (g % 3) END, g % 2 = 0, "
         "'{}'::json FROM generate_series(1, 200) g"
     )
+    # A one-column table: its single profile row takes the portable `union all` form, not the unnested arrays.
+    cur.execute("CREATE TABLE shop.one (v integer); INSERT INTO shop.one VALUES (1), (2), (NULL)")
     root = tmp_path / "dbt"
     root.mkdir()
     (root / "dbt_project.yml").write_text(PG_PROJECT, encoding="utf-8")
@@ -109,12 +111,17 @@ def test_postgres_profile(postgres_db, tmp_path: Path) -> None:
         assert res.success, res.exception
 
     dbt("deps", "--quiet")
-    args = {"run_id": "pg1", "relations": ['shop.Odd "Table"'], "masked": ['shop.Odd "Table".email']}
+    args = {"run_id": "pg1", "relations": ['shop.Odd "Table"', "shop.one"], "masked": ['shop.Odd "Table".email']}
     dbt("run-operation", "dango_monitors.profile_run", "--args", json.dumps(args))
+    cur.execute(
+        "SELECT column_name, row_count, null_count, min_value, max_value, min_length FROM dango.dango_column_profiles "
+        "WHERE run_id = 'pg1' AND table_name = 'shop.one'"
+    )
+    assert cur.fetchall() == [("v", 3, 1, "1", "2", None)]
     cur.execute(
         "SELECT column_name, kind, row_count, null_count, distinct_count, distinct_approx, min_value, "
         "max_value, mean_value, p50, min_length, max_length, top_values, masked "
-        "FROM dango.dango_column_profiles WHERE run_id = 'pg1'"
+        "FROM dango.dango_column_profiles WHERE run_id = 'pg1' AND table_name <> 'shop.one'"
     )
     p = {r[0]: r[1:] for r in cur.fetchall()}
     assert set(p) == {"id", "amount", "day", "email", "note", "ok", "payload"}

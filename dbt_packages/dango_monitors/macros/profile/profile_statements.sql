@@ -19,22 +19,20 @@
     {%- set out = [] -%}
     {%- for batch in tables | batch(batch_size) -%}
         {%- set ctes = [] -%}
-        {%- set rows = [] -%}
+        {%- set selects = [] -%}
         {%- set labels = [] -%}
         {%- set extras = [] -%}
         {%- for schema, table, columns, masked in batch -%}
             {%- set part = dango_monitors.profile_table_parts(run_id, schema, table, columns, masked, top_n, 'w' ~ loop.index) -%}
             {%- do ctes.append(part.cte) -%}
-            {%- do rows.extend(part.rows) -%}
+            {%- do selects.append(part.select) -%}
             {%- do labels.append(s(schema ~ '.' ~ table)) -%}
             {%- do extras.extend(part.extras) -%}
         {%- endfor -%}
         {%- set scan -%}
-insert into {{ profiles }} (run_id, profiled_at, table_name, column_name, ordinal, data_type, kind, row_count,
-    null_count, null_share, distinct_count, distinct_approx, min_value, max_value, mean_value, p25, p50, p75,
-    min_length, max_length, mean_length, top_values, masked)
+insert into {{ profiles }} ({{ dango_monitors.profile_columns() | join(', ') }})
 with {{ ctes | join(',\n') }}
-{{ rows | join('\nunion all\n') }}
+{{ selects | join('\nunion all\n') }}
         {%- endset -%}
         {%- do out.append('delete from ' ~ profiles ~ ' where run_id = ' ~ s(run_id) ~ ' and table_name in (' ~ labels | join(', ') ~ ')') -%}
         {%- do out.append(scan) -%}
@@ -43,8 +41,9 @@ with {{ ctes | join(',\n') }}
     {{ return(out) }}
 {%- endmacro %}
 
-{#- One table's part of a batch: its materialised one-row CTE named `w`, its profile rows (selects from `w`), and the
-    statements that fill top values afterwards where the scan could not. -#}
+{#- One table's part of a batch: its materialised one-row CTE named `w`, the select of its profile rows from `w` (one
+    row per column, `unpivot_rows_sql`), and the statements that fill top values afterwards where the scan could
+    not. -#}
 {% macro profile_table_parts(run_id, schema, table, columns, masked, top_n, w) -%}
     {%- set q = dango_monitors.quote_ident -%}
     {%- set s = dango_monitors.pii_sql_string -%}
@@ -60,47 +59,44 @@ with {{ ctes | join(',\n') }}
         {%- set c = q(name) -%}
         {%- set kind = dango_monitors.profile_kind(data_type) -%}
         {%- set hidden = name in masked -%}
-        {%- do aggs.append('count(*) - count(' ~ c ~ ') as c' ~ i ~ '_nulls') -%}
+        {#- Each statistic this column has: an aggregate in the CTE (`c<i>_<stat>`); the others are typed nulls in
+            its profile row, not columns of the CTE (fewer expressions to plan). -#}
+        {%- set v = {'distinct': 'cast(null as bigint)', 'min': 'cast(null as varchar)', 'max': 'cast(null as varchar)',
+            'mean': 'cast(null as varchar)', 'p25': 'cast(null as varchar)', 'p50': 'cast(null as varchar)',
+            'p75': 'cast(null as varchar)', 'minlen': 'cast(null as bigint)', 'maxlen': 'cast(null as bigint)',
+            'meanlen': 'cast(null as double precision)', 'top': 'cast(null as varchar)'} -%}
+        {%- set computed = [('nulls', 'count(*) - count(' ~ c ~ ')')] -%}
         {%- if kind != 'other' -%}
-            {%- do aggs.append('least(' ~ dango_monitors.profile_approx_distinct(c) ~ ', count(' ~ c ~ ')) as c' ~ i ~ '_distinct') -%}
-        {%- else -%}
-            {%- do aggs.append('cast(null as bigint) as c' ~ i ~ '_distinct') -%}
+            {%- do computed.append(('distinct', 'least(' ~ dango_monitors.profile_approx_distinct(c) ~ ', count(' ~ c ~ '))')) -%}
         {%- endif -%}
         {%- if kind in ('number', 'date') and not hidden -%}
-            {%- do aggs.append('cast(min(' ~ c ~ ') as varchar) as c' ~ i ~ '_min') -%}
-            {%- do aggs.append('cast(max(' ~ c ~ ') as varchar) as c' ~ i ~ '_max') -%}
-            {%- do aggs.append('cast(' ~ dango_monitors.profile_mean(c, kind) ~ ' as varchar) as c' ~ i ~ '_mean') -%}
+            {%- do computed.append(('min', 'cast(min(' ~ c ~ ') as varchar)')) -%}
+            {%- do computed.append(('max', 'cast(max(' ~ c ~ ') as varchar)')) -%}
+            {%- do computed.append(('mean', 'cast(' ~ dango_monitors.profile_mean(c, kind) ~ ' as varchar)')) -%}
             {%- for p, qv in [('p25', 0.25), ('p50', 0.5), ('p75', 0.75)] -%}
-                {%- do aggs.append(dango_monitors.profile_quantile(c, qv, kind) ~ ' as c' ~ i ~ '_' ~ p) -%}
-            {%- endfor -%}
-        {%- else -%}
-            {%- for p in ['min', 'max', 'mean', 'p25', 'p50', 'p75'] -%}
-                {%- do aggs.append('cast(null as varchar) as c' ~ i ~ '_' ~ p) -%}
+                {%- do computed.append((p, dango_monitors.profile_quantile(c, qv, kind))) -%}
             {%- endfor -%}
         {%- endif -%}
         {%- if kind == 'string' -%}
-            {%- do aggs.append('min(length(' ~ c ~ ')) as c' ~ i ~ '_minlen') -%}
-            {%- do aggs.append('max(length(' ~ c ~ ')) as c' ~ i ~ '_maxlen') -%}
-            {%- do aggs.append('avg(cast(length(' ~ c ~ ') as double precision)) as c' ~ i ~ '_meanlen') -%}
-        {%- else -%}
-            {%- do aggs.append('cast(null as bigint) as c' ~ i ~ '_minlen') -%}
-            {%- do aggs.append('cast(null as bigint) as c' ~ i ~ '_maxlen') -%}
-            {%- do aggs.append('cast(null as double precision) as c' ~ i ~ '_meanlen') -%}
+            {%- do computed.append(('minlen', 'min(length(' ~ c ~ '))')) -%}
+            {%- do computed.append(('maxlen', 'max(length(' ~ c ~ '))')) -%}
+            {%- do computed.append(('meanlen', 'avg(cast(length(' ~ c ~ ') as double precision))')) -%}
         {%- endif -%}
         {%- if kind != 'other' and not hidden -%}
-            {%- do aggs.append(dango_monitors.profile_top_values_expr(c, top_n) ~ ' as c' ~ i ~ '_top') -%}
+            {%- do computed.append(('top', dango_monitors.profile_top_values_expr(c, top_n))) -%}
             {%- do top_pass.append((i, c)) -%}
-        {%- else -%}
-            {%- do aggs.append('cast(null as varchar) as c' ~ i ~ '_top') -%}
         {%- endif -%}
-        {%- set p = w ~ '.c' ~ i ~ '_' -%}
-        {%- do rows.append('select ' ~ s(run_id) ~ ', current_timestamp, ' ~ s(label) ~ ', ' ~ s(name) ~ ', ' ~ i ~ ', '
-            ~ s(data_type) ~ ', ' ~ s(kind) ~ ', ' ~ w ~ '.n, ' ~ p ~ 'nulls, case when ' ~ w ~ '.n > 0 then cast(' ~ p ~ 'nulls as double precision) / ' ~ w ~ '.n end, '
-            ~ p ~ 'distinct, ' ~ (approx if kind != 'other' else 'false') ~ ', ' ~ p ~ 'min, ' ~ p ~ 'max, ' ~ p ~ 'mean, '
-            ~ p ~ 'p25, ' ~ p ~ 'p50, ' ~ p ~ 'p75, ' ~ p ~ 'minlen, ' ~ p ~ 'maxlen, ' ~ p ~ 'meanlen, ' ~ p ~ 'top, '
-            ~ ('true' if hidden else 'false') ~ ' from ' ~ w) -%}
+        {%- for key, expr in computed -%}
+            {%- do aggs.append(expr ~ ' as c' ~ i ~ '_' ~ key) -%}
+            {%- do v.update({key: w ~ '.c' ~ i ~ '_' ~ key}) -%}
+        {%- endfor -%}
+        {%- do rows.append([s(run_id), 'current_timestamp', s(label), s(name), i ~ '', s(data_type), s(kind), w ~ '.n',
+            v.nulls, 'case when ' ~ w ~ '.n > 0 then cast(' ~ v.nulls ~ ' as double precision) / ' ~ w ~ '.n end',
+            v.distinct, (approx if kind != 'other' else 'false'), v.min, v.max, v.mean, v.p25, v.p50, v.p75,
+            v.minlen, v.maxlen, v.meanlen, v.top, ('true' if hidden else 'false')]) -%}
     {%- endfor -%}
     {%- set cte = w ~ ' as materialized (\n    select ' ~ aggs | join(',\n        ') ~ '\n    from ' ~ relation ~ '\n)' -%}
+    {%- set select = dango_monitors.unpivot_rows_sql(dango_monitors.profile_columns(), rows, w) -%}
     {%- set extras = dango_monitors.profile_top_values_pass(profiles, relation, s(run_id), s(label), top_pass, top_n) -%}
-    {{ return({'cte': cte, 'rows': rows, 'extras': extras}) }}
+    {{ return({'cte': cte, 'select': select, 'extras': extras}) }}
 {%- endmacro %}

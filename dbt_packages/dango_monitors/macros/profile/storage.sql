@@ -17,6 +17,13 @@
     ]) }}
 {%- endmacro %}
 
+{#- The profile table's columns in order: what a profile INSERT names and each profile row lists. -#}
+{% macro profile_columns() -%}
+    {{ return(['run_id', 'profiled_at', 'table_name', 'column_name', 'ordinal', 'data_type', 'kind', 'row_count',
+        'null_count', 'null_share', 'distinct_count', 'distinct_approx', 'min_value', 'max_value', 'mean_value', 'p25',
+        'p50', 'p75', 'min_length', 'max_length', 'mean_length', 'top_values', 'masked']) }}
+{%- endmacro %}
+
 {% macro profile_create_table() -%}
     {% for statement in dango_monitors.profile_ddl() %}{% do run_query(statement) %}{% endfor %}
 {%- endmacro %}
