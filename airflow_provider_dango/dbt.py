@@ -73,16 +73,20 @@ def load_manifest(project: DangoProject) -> dict[str, Any]:
     return orjson.loads(project.manifest_path.read_bytes())
 
 
-_MANIFESTS: dict[tuple[str, float], dict[str, Any]] = {}
+_MANIFESTS: dict[str, tuple[tuple[int, int], dict[str, Any]]] = {}
 
 
 def load_manifest_cached(project: DangoProject) -> dict[str, Any]:
-    """The manifest, parsed once per file version (100 DAGs in one parse read it once)."""
-    key = (str(project.manifest_path), project.manifest_path.stat().st_mtime)
+    """The manifest, parsed once per file version (100 DAGs in one parse read it once; a task reuses the parse of
+    its DAG file). Only the latest version of each file is kept: dbt rewrites the manifest on every run, and a
+    long-lived process (the dag-processor) must not hold every version it has seen. Callers must not modify it."""
+    stat = project.manifest_path.stat()
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    key = str(project.manifest_path)
     cached = _MANIFESTS.get(key)
-    if cached is None:
-        cached = _MANIFESTS[key] = load_manifest(project)
-    return cached
+    if cached is None or cached[0] != stamp:
+        cached = _MANIFESTS[key] = (stamp, load_manifest(project))
+    return cached[1]
 
 
 def descendants(manifest: dict[str, Any], start: list[str]) -> set[str]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from airflow_provider_dango.alerts.events import Event
 from airflow_provider_dango.config import DangoProject
-from airflow_provider_dango.dbt import DbtCommandError, load_manifest, relation_of
+from airflow_provider_dango.dbt import DbtCommandError, load_manifest_cached, relation_of
 from airflow_provider_dango.steps import AuditRow, Scope, finish, new_run_id
 from airflow_provider_dango.warehouse import for_project
 
@@ -334,7 +334,7 @@ def profile(
         return ProfileResult(run_id)
     warehouse = for_project(project)
     if manifest is None and project.manifest_path.exists():
-        manifest = load_manifest(project)
+        manifest = load_manifest_cached(project)
     started = time.monotonic()
     found = None
     if warehouse.is_duckdb and warehouse.exists():
@@ -365,7 +365,7 @@ def run_step(
     from airflow_provider_dango.warehouse import require_warehouse
 
     require_warehouse(project, "column profiles")
-    manifest = load_manifest(project) if project.manifest_path.exists() else None
+    manifest = load_manifest_cached(project) if project.manifest_path.exists() else None
     relations = relations_in_scope(project, scope, manifest)
     result = profile(project, relations, run_id=run_id or new_run_id("profile"), manifest=manifest)
     result.schedule = schedule

@@ -254,3 +254,24 @@ def test_single_dbt_task_failure_names_the_failing_nodes(tmp_path: Path) -> None
     ]
     assert _node_statuses(tmp_path, started)["model.shop.daily_revenue"] == "skipped"
     assert _failing_nodes(tmp_path, time.time() + 60) == []  # a file left over from an earlier command is not read
+
+
+def test_the_cached_manifest_follows_dbt_rewriting_it(tmp_path: Path) -> None:
+    """A long-lived process (the dag-processor, `dango demo`) sees each new manifest dbt writes, and keeps only the
+    latest one per file, not every version it has read."""
+    import json
+    import os
+    from types import SimpleNamespace
+
+    from airflow_provider_dango import dbt
+
+    path = tmp_path / "manifest.json"
+    project = SimpleNamespace(manifest_path=path)
+    path.write_text(json.dumps({"nodes": {"model.p.a": {}}}), encoding="utf-8")
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    assert set(dbt.load_manifest_cached(project)["nodes"]) == {"model.p.a"}
+    path.write_text(json.dumps({"nodes": {"model.p.a": {}, "model.p.b": {}}}), encoding="utf-8")
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))  # same time stamp: the size still tells them apart
+    assert set(dbt.load_manifest_cached(project)["nodes"]) == {"model.p.a", "model.p.b"}
+    assert len([k for k in dbt._MANIFESTS if str(path) in str(k)]) == 1
+    assert dbt._MANIFESTS[str(path)][1] is dbt.load_manifest_cached(project)  # parsed once per version
