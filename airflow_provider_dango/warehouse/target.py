@@ -106,6 +106,10 @@ def target_names(project: Any) -> TargetNames:
     except (OSError, yaml.YAMLError):
         profile = {}
     target = project.settings.airflow.dbt_target or profile.get("target") or "default"
+    if not profile and project.settings.airflow.warehouse_conn_id:
+        # The credentials live in the Airflow connection (Cosmos maps it to a profile): the names are all parsing
+        # needs, and the adapter type comes from the connection.
+        return TargetNames(profile_name, str(target), "", folder)
     kind = ((profile.get("outputs") or {}).get(target) or {}).get("type")
     if not isinstance(kind, str) or "{{" in kind or "{{" in str(target):
         resolved = resolve_target(project)

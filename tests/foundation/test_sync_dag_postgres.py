@@ -160,6 +160,16 @@ def test_demo_sync_dag_on_a_postgres_airflow_connection(
     assert s.password not in logged.out + logged.err
     assert [p for p in shop_project.rglob("*") if ".duckdb" in p.name] == []
 
+    # A team whose dbt credentials live only in the Airflow connection: no profiles.yml anywhere. DAG parsing needs
+    # only the profile's names, and dbt runs with the connection's mapped profile.
+    (shop_project / "dbt" / "profiles.yml").unlink()
+    monkeypatch.setenv("HOME", str(shop_project))  # no ~/.dbt/profiles.yml either
+    monkeypatch.delenv("DBT_PROFILES_DIR", raising=False)
+    assert "dbt_build" in build_dags(shop_project)["dango_shop_daily"].task_ids
+    per_model = load_project(set_dbt_tasks(shop_project, "per_model"))
+    assert len(build_schedule_dag(per_model, per_model.schedules[0]).task_ids) > 10  # Cosmos's tasks too
+    assert build_manifest(load_project_with_warehouse(str(shop_project))).exists()  # `dango dbt manifest`
+
 
 def test_warehouse_schema_defaults_to_a_postgres_dbt_targets_schema(
     shop_project: Path, postgres_db, monkeypatch: pytest.MonkeyPatch
