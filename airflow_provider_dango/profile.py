@@ -136,15 +136,9 @@ def _masked_by_table(project: DangoProject, rows: Any, manifest: dict[str, Any] 
     return out
 
 
-def _columns(con: Any, scope: list[str] | None) -> dict[str, list[list[str]]]:
-    """`schema.table` -> [[column, data_type], ...] of the tables to profile (dlt's `_dlt_*` columns left out), read
-    from a DuckDB connection."""
-    return _list_tables(con, scope)[0]
-
-
 def _list_tables(con: Any, scope: list[str] | None) -> tuple[dict[str, list[list[str]]], set[str]]:
-    """The tables to profile with their columns (see `_columns`), and the names of dango's own tables, in one
-    catalog query on a DuckDB connection."""
+    """`schema.table` -> [[column, data_type], ...] of the tables to profile (dlt's `_dlt_*` columns left out), and
+    the names of dango's own tables, in one catalog query on a DuckDB connection."""
     from airflow_provider_dango.warehouse import META_SCHEMA
 
     found: dict[str, list[list[str]]] = {}
@@ -167,12 +161,13 @@ def _list_tables(con: Any, scope: list[str] | None) -> tuple[dict[str, list[list
         label = f"{schema}.{table}"
         if kind == "DANGO":
             dango_tables.add(table)
-        elif scope is not None:
+            continue
+        if scope is not None:
             if label not in scope:
                 continue
         elif table.startswith("_dlt_") or kind != "BASE TABLE":
             continue
-        if kind != "DANGO" and not column.startswith("_dlt_"):
+        if not column.startswith("_dlt_"):
             found.setdefault(label, []).append([column, data_type])
     return found, dango_tables
 

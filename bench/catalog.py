@@ -227,7 +227,7 @@ def profile_ratio(runs: int) -> dict[str, list[float]]:
     from airflow_provider_dango.catalog.warehouse_reads import rows_over
     from airflow_provider_dango.config import load_project
     from airflow_provider_dango.dbt import load_manifest
-    from airflow_provider_dango.profile import _columns, _masked_by_table, run_step
+    from airflow_provider_dango.profile import _list_tables, _masked_by_table, run_step
     from airflow_provider_dango.steps import Scope
     from airflow_provider_dango.warehouse import META_SCHEMA, for_project, quote_ident
 
@@ -238,7 +238,7 @@ def profile_ratio(runs: int) -> dict[str, list[float]]:
     scope = Scope(alerts=False)  # every user table, as `dango profile` does
     run_step(project, scope)  # compile and cache once, as the first DAG run does
     with warehouse.connect(read_only=True) as con:
-        tables = _columns(con, None)
+        tables = _list_tables(con, None)[0]
         masked = _masked_by_table(project, rows_over(con), load_manifest(project))
     hand = []
     for label, cols in tables.items():
