@@ -4,6 +4,7 @@ Each test runs real dbt against a real PostgreSQL server (fixture `postgres_serv
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -265,9 +266,17 @@ def test_long_and_wide_layouts_give_the_same_verdicts(kind: str, pg_project, duc
     """A sample is judged in the long layout, a full scan in the wide one: forced to the other layout, the same rows
     must come out, to the last count and masked example."""
     project = pg_project if kind == "postgres" else duck_project
-    quote = project.compile("{{ dango_monitors.quote_ident('mixed \"x\"') }}").strip()
-    cols = [project.compile("{{ dango_monitors.quote_ident('" + c.replace("'", "\\'") + "') }}").strip()
-            for c in MIXED_COLUMNS]
+    # One dbt compile for the quoted names and the four queries (each compile is a dbt start of a few seconds).
+    names = "[" + ", ".join(repr(c) for c in MIXED_COLUMNS) + "]"
+    compiled = json.loads(project.compile(
+        "{%- set q = dango_monitors.quote_ident('mixed \"x\"') -%}{%- set cols = [] -%}"
+        f"{{%- for c in {names} %}}{{% do cols.append(dango_monitors.quote_ident(c)) %}}{{% endfor -%}}"
+        "{%- set out = {'schema': q, 'cols': cols} -%}"
+        "{%- for full in [false, true] %}{% for layout in ['long', 'wide'] %}"
+        f"{{% do out.update({{layout ~ full: dango_monitors.pii_verdict_sql(q ~ '.t', 'mixed.t', {names}, full=full, "
+        "sample_rows=1500, row_count=4000, layout=layout)}) %}{% endfor %}{% endfor -%}{{ tojson(out) }}"
+    ))
+    quote, cols = compiled["schema"], compiled["cols"]
     project.execute(f"drop schema if exists {quote} cascade", f"create schema {quote}",
                     f"create table {quote}.t ({', '.join(f'{c} varchar' for c in cols)})")
     con = project.connect()
@@ -278,13 +287,9 @@ def test_long_and_wide_layouts_give_the_same_verdicts(kind: str, pg_project, duc
             con.commit()
     finally:
         con.close()
-    names = "[" + ", ".join(repr(c) for c in MIXED_COLUMNS) + "]"
 
     def verdicts(full: bool, layout: str) -> list[tuple]:
-        sql = project.compile(
-            f"{{{{ dango_monitors.pii_verdict_sql('{quote}.t', 'mixed.t', {names}, full={str(full).lower()}, "
-            f"sample_rows=1500, row_count=4000, layout='{layout}') }}}}"
-        )
+        sql = compiled[f"{layout}{full}"]
         return sorted(project.query(f"select * from ({sql}) v"), key=lambda r: [str(x) for x in r[1:4]])
 
     for full in (False, True):
@@ -302,8 +307,6 @@ def test_long_and_wide_layouts_give_the_same_verdicts(kind: str, pg_project, duc
 def test_a_batch_wider_than_one_postgres_query_holds_is_cut(pg_project) -> None:
     """`dango_pii_batch_columns: 200` on a 120-column table: PostgreSQL's wide layout would need ~3,700 values in one
     row (at most 1,664), so batches are cut to 50 columns there, and every column is still judged."""
-    import json
-
     cols = [f"c{i:03d}" for i in range(120)]
     exprs = [("'user' || g || '@example.org'" if i % 3 == 0 else "'active'") + f" as {c}" for i, c in enumerate(cols)]
     pg_project.execute(
