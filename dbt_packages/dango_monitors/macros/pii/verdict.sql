@@ -181,14 +181,13 @@
         thousands of given names compiled per column made planning grow with the width). -#}
     {%- set validators = [] -%}
     {%- set deferred = [] -%}
-    {%- set deferred_keys = [] -%}
     {%- for col in columns %}{% set i = loop.index0 %}
         {%- set row = [] -%}
         {%- for e in entities %}{% set j = loop.index0 %}
             {%- set ns_v = e.validator -%}
             {%- if skip_unhinted and e.unhinted_validator and not hints[i][j] -%}
                 {%- set ns_v = 'false' -%}{%- set ns.needs_names = true -%}
-                {%- do deferred.append((i, j, e)) -%}{%- do deferred_keys.append(i ~ '_' ~ j) -%}
+                {%- do deferred.append((i, j, e)) -%}
             {%- endif -%}
             {%- if skip_unhinted and e.negative_override and negative[i] and not hints[i][j] -%}
                 {%- set ns_v = '(' ~ ns_v ~ ') and (' ~ e.negative_override ~ ')' -%}
@@ -287,7 +286,7 @@ wide_agg as (
     {%- for a in aliases %}{% set i = loop.index0 %}
         count({{ a }}) as n_{{ i }}
         {%- for e in entities %}{% set j = loop.index0 %}
-        {%- if (i ~ '_' ~ j) in deferred_keys %}
+        {%- if skip_unhinted and e.unhinted_validator and not hints[i][j] %}
         , 0 as s{{ j }}_{{ i }}, 0 as v{{ j }}_{{ i }}, cast(null as varchar) as x{{ j }}_{{ i }}
         {%- else %}
         , count(case when f{{ j }}_{{ i }} >= 1 then 1 end) as s{{ j }}_{{ i }}
